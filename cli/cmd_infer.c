@@ -1,0 +1,202 @@
+/* stackplan infer: run a model on a seeded random batch, report the outputs,
+ * the kernel variants used and the latency, optionally checked against the
+ * reference kernels. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "engine/executor.h"
+#include "engine/model.h"
+#include "engine/rng.h"
+#include "kernels/registry.h"
+#include "profiler/timer.h"
+
+static const char usage_text[] =
+    "usage: stackplan infer MODEL [--batch N] [--threads T] [--repeat R] [--seed S]\n"
+    "                             [--reference] [--check] [--layers]\n"
+    "\n"
+    "Runs MODEL (a zoo spec such as vgg16 or resnet18:w=0.5,c=1) on a batch of\n"
+    "seeded random inputs and prints the predicted classes, the kernel variant of\n"
+    "each op and the median latency of R runs (after 2 warm-up runs).\n"
+    "\n"
+    "  --batch N      images per run (default 1)\n"
+    "  --threads T    threads per kernel call (default 1)\n"
+    "  --repeat R     timed runs (default 10)\n"
+    "  --seed S       seed of the random inputs (default 1)\n"
+    "  --reference    run every op with its naive reference kernel\n"
+    "  --check        also run the reference kernels and compare the outputs\n"
+    "                 (exit 1 if they differ beyond 1e-3 relative to the logit range)\n"
+    "  --layers       print the variant chosen for every node\n";
+
+typedef struct infer_options {
+  const char *model;
+  int batch, threads, repeat, seed, reference, check, layers;
+} infer_options;
+
+static int parse_options(int argc, char **argv, infer_options *o) {
+  static const struct option longopts[] = {
+      {"batch", required_argument, 0, 'b'}, {"threads", required_argument, 0, 't'},
+      {"repeat", required_argument, 0, 'r'}, {"seed", required_argument, 0, 's'},
+      {"reference", no_argument, 0, 'R'},   {"check", no_argument, 0, 'c'},
+      {"layers", no_argument, 0, 'l'},      {"help", no_argument, 0, 'h'},
+      {0, 0, 0, 0}};
+  *o = (infer_options){.batch = 1, .threads = 1, .repeat = 10, .seed = 1};
+  optind = 0;
+  opterr = 0;
+  int c;
+  while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    switch (c) {
+      case 'b': if (!sp_cli_parse_int("infer", "--batch", optarg, 1, 4096, &o->batch)) return 2; break;
+      case 't': if (!sp_cli_parse_int("infer", "--threads", optarg, 1, 256, &o->threads)) return 2; break;
+      case 'r': if (!sp_cli_parse_int("infer", "--repeat", optarg, 1, 100000, &o->repeat)) return 2; break;
+      case 's': if (!sp_cli_parse_int("infer", "--seed", optarg, 0, 1 << 30, &o->seed)) return 2; break;
+      case 'R': o->reference = 1; break;
+      case 'c': o->check = 1; break;
+      case 'l': o->layers = 1; break;
+      case 'h': fputs(usage_text, stdout); return -1;
+      default:
+        return sp_cli_error("infer", 2, "unknown or incomplete option '%s' (see --help)",
+                            argv[optind - 1]);
+    }
+  }
+  if (optind != argc - 1)
+    return sp_cli_error("infer", 2, optind >= argc ? "missing MODEL (see --help)"
+                                                   : "expected one MODEL, got extra arguments");
+  o->model = argv[optind];
+  return 0;
+}
+
+/* Runs the executor once per repeat and returns the median seconds per run. */
+static double time_runs(sp_executor *e, const float *in, float *out, int repeat, double *p10,
+                        double *p90) {
+  *p10 = *p90 = NAN;
+  double *t = malloc((size_t)repeat * sizeof *t);
+  if (!t) return NAN;
+  for (int i = 0; i < 2; i++) sp_executor_run(e, in, out);
+  for (int i = 0; i < repeat; i++) {
+    double t0 = sp_time_now();
+    sp_executor_run(e, in, out);
+    t[i] = sp_time_now() - t0;
+  }
+  *p10 = sp_quantile(t, repeat, 0.1);
+  *p90 = sp_quantile(t, repeat, 0.9);
+  double median = sp_quantile(t, repeat, 0.5);
+  free(t);
+  return median;
+}
+
+static void print_variants(const sp_graph *g, const sp_executor *e, int per_node) {
+  if (per_node) {
+    for (int i = 1; i < g->n_nodes; i++)
+      printf("  %-28s %-16s %s\n", g->nodes[i].name, sp_op_name(g->nodes[i].op),
+             sp_executor_variant(e, i)->name);
+    return;
+  }
+  /* one summary line: each distinct variant with its count, in first-use order */
+  printf("variants:");
+  for (int i = 1; i < g->n_nodes; i++) {
+    const sp_variant *v = sp_executor_variant(e, i);
+    int seen = 0, count = 0;
+    for (int j = 1; j < i; j++) seen |= sp_executor_variant(e, j) == v;
+    if (seen) continue;
+    for (int j = i; j < g->n_nodes; j++) count += sp_executor_variant(e, j) == v;
+    printf(" %s x%d", v->name, count);
+  }
+  printf("\n");
+}
+
+static void print_predictions(const float *out, int batch, int classes) {
+  int shown = batch < 8 ? batch : 8;
+  printf("predictions:");
+  for (int b = 0; b < shown; b++) {
+    const float *row = out + (size_t)b * (size_t)classes;
+    int best = 0;
+    for (int k = 1; k < classes; k++)
+      if (row[k] > row[best]) best = k;
+    printf(" %d", best);
+  }
+  printf("%s\n", batch > shown ? " ..." : "");
+}
+
+/* Largest |a-b| relative to the range of b (so the check is scale free). */
+static double relative_max_diff(const float *a, const float *b, size_t n) {
+  double diff = 0, lo = INFINITY, hi = -INFINITY;
+  for (size_t i = 0; i < n; i++) {
+    double d = fabs((double)a[i] - (double)b[i]);
+    if (!(d <= diff)) diff = d; /* NaN propagates as a failure */
+    lo = fmin(lo, b[i]);
+    hi = fmax(hi, b[i]);
+  }
+  return diff / fmax(hi - lo, 1e-12);
+}
+
+int sp_cmd_infer(int argc, char **argv) {
+  infer_options o;
+  int rc = parse_options(argc, argv, &o);
+  if (rc) return rc < 0 ? 0 : rc;
+
+  sp_graph *g = NULL;
+  sp_executor *e = NULL, *ref = NULL;
+  float *in = NULL, *out = NULL, *ref_out = NULL;
+  sp_status s = sp_model_load(o.model, &g);
+  if (s) return sp_cli_fail("infer", s);
+
+  size_t in_count = (size_t)o.batch * sp_dims_count(g->input);
+  int classes = (int)sp_dims_count(g->nodes[g->output].out);
+  size_t out_count = (size_t)o.batch * (size_t)classes;
+  in = malloc(in_count * sizeof *in);
+  out = malloc(out_count * sizeof *out);
+  if (!in || !out) {
+    rc = sp_cli_error("infer", 1, "out of memory for a batch of %d", o.batch);
+    goto done;
+  }
+  sp_rng rng;
+  sp_rng_seed(&rng, (uint64_t)o.seed);
+  for (size_t i = 0; i < in_count; i++) in[i] = sp_rng_normal(&rng);
+
+  sp_exec_options opt = sp_exec_options_default();
+  opt.batch = o.batch;
+  opt.threads = o.threads;
+  opt.reference = o.reference;
+  s = sp_executor_create(g, &opt, &e);
+  if (s) {
+    rc = sp_cli_fail("infer", s);
+    goto done;
+  }
+  printf("model: %s (input %dx%dx%d, batch %d, threads %d)\n", g->name, g->input.c, g->input.h,
+         g->input.w, o.batch, o.threads);
+  print_variants(g, e, o.layers);
+  double p10, p90, median = time_runs(e, in, out, o.repeat, &p10, &p90);
+  print_predictions(out, o.batch, classes);
+  printf("latency: median %.3f ms per run (p10 %.3f, p90 %.3f, n=%d), %.3f ms per image\n",
+         1e3 * median, 1e3 * p10, 1e3 * p90, o.repeat, 1e3 * median / o.batch);
+
+  if (o.check) {
+    opt.reference = 1;
+    ref_out = malloc(out_count * sizeof *ref_out);
+    s = ref_out ? sp_executor_create(g, &opt, &ref)
+                : sp_fail(SP_ERR_RUNTIME, "out of memory for the reference outputs");
+    if (s) {
+      rc = sp_cli_fail("infer", s);
+      goto done;
+    }
+    sp_executor_run(ref, in, ref_out);
+    double diff = relative_max_diff(out, ref_out, out_count);
+    int ok = diff <= 1e-3;
+    printf("check: max |output - reference| = %.2e of the logit range (%s)\n", diff,
+           ok ? "ok" : "MISMATCH");
+    if (!ok) rc = sp_cli_error("infer", 1, "outputs differ from the reference kernels");
+  }
+done:
+  sp_executor_free(e);
+  sp_executor_free(ref);
+  sp_graph_free(g);
+  free(in);
+  free(out);
+  free(ref_out);
+  return rc;
+}

@@ -1,0 +1,164 @@
+#include "executor.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../kernels/registry.h"
+
+struct sp_executor {
+  const sp_graph *graph;
+  sp_exec_options opt;
+  const sp_variant **variant; /* per node */
+  int *buffer_of;             /* per node: index into buffers (-1 for the input) */
+  int n_buffers;
+  float **buffers;
+  size_t *buffer_floats;
+  float *workspace;
+  size_t workspace_bytes;
+  float **node_out;           /* per node, valid during a run */
+};
+
+sp_exec_options sp_exec_options_default(void) {
+  return (sp_exec_options){.batch = 1, .threads = 1, .reference = 0, .variants = NULL};
+}
+
+static sp_status choose_variants(sp_executor *e) {
+  const sp_graph *g = e->graph;
+  for (int i = 1; i < g->n_nodes; i++) {
+    const sp_node *n = &g->nodes[i];
+    const sp_variant *v = e->opt.variants ? e->opt.variants[i] : NULL;
+    if (!v) v = e->opt.reference ? sp_registry_reference(n->op) : sp_registry_default(g, n, e->opt.threads);
+    if (!v) return sp_fail(SP_ERR_RUNTIME, "node %s: no kernel for op %s", n->name, sp_op_name(n->op));
+    if (!sp_variant_supports(v, g, n))
+      return sp_fail(SP_ERR_INPUT, "node %s: variant %s cannot run this %s", n->name, v->name,
+                     sp_op_name(n->op));
+    e->variant[i] = v;
+    if (v->workspace_bytes) {
+      size_t ws = v->workspace_bytes(g, n, e->opt.batch);
+      if (ws > e->workspace_bytes) e->workspace_bytes = ws;
+    }
+  }
+  return SP_OK;
+}
+
+/* Assigns every node output a buffer, reusing a buffer once the last reader
+ * of its previous tenant has run. Sizes only; allocation follows. */
+static sp_status plan_buffers(sp_executor *e) {
+  const sp_graph *g = e->graph;
+  int n = g->n_nodes;
+  int *last_use = malloc((size_t)n * sizeof *last_use);
+  int *busy = calloc((size_t)n, sizeof *busy);
+  e->buffer_floats = calloc((size_t)n, sizeof *e->buffer_floats);
+  if (!last_use || !busy || !e->buffer_floats) {
+    free(last_use);
+    free(busy);
+    return sp_fail(SP_ERR_RUNTIME, "out of memory planning buffers of %s", g->name);
+  }
+  for (int i = 0; i < n; i++) last_use[i] = i;
+  for (int i = 1; i < n; i++)
+    for (int j = 0; j < g->nodes[i].n_inputs; j++) last_use[g->nodes[i].inputs[j]] = i;
+  last_use[g->output] = n; /* the result survives the run */
+  e->buffer_of[0] = -1;
+  for (int i = 1; i < n; i++) {
+    size_t need = (size_t)e->opt.batch * sp_dims_count(g->nodes[i].out);
+    /* smallest free buffer that fits, else the largest free one (grown) */
+    int fit = -1, largest = -1;
+    for (int b = 0; b < e->n_buffers; b++) {
+      if (busy[b]) continue;
+      if (e->buffer_floats[b] >= need && (fit < 0 || e->buffer_floats[b] < e->buffer_floats[fit]))
+        fit = b;
+      if (largest < 0 || e->buffer_floats[b] > e->buffer_floats[largest]) largest = b;
+    }
+    int best = fit >= 0 ? fit : largest;
+    if (best < 0) best = e->n_buffers++;
+    if (e->buffer_floats[best] < need) e->buffer_floats[best] = need;
+    busy[best] = 1;
+    e->buffer_of[i] = best;
+    for (int j = 0; j < g->nodes[i].n_inputs; j++) {
+      int p = g->nodes[i].inputs[j];
+      if (p > 0 && last_use[p] == i) busy[e->buffer_of[p]] = 0;
+    }
+  }
+  free(last_use);
+  free(busy);
+  return SP_OK;
+}
+
+sp_status sp_executor_create(const sp_graph *g, const sp_exec_options *opt, sp_executor **out) {
+  *out = NULL;
+  if (opt->batch < 1 || opt->threads < 1)
+    return sp_fail(SP_ERR_INPUT, "batch (%d) and threads (%d) must be >= 1", opt->batch, opt->threads);
+  sp_executor *e = calloc(1, sizeof *e);
+  if (!e) return sp_fail(SP_ERR_RUNTIME, "out of memory creating executor for %s", g->name);
+  e->graph = g;
+  e->opt = *opt;
+  size_t n = (size_t)g->n_nodes;
+  e->variant = calloc(n, sizeof *e->variant);
+  e->buffer_of = calloc(n, sizeof *e->buffer_of);
+  e->node_out = calloc(n, sizeof *e->node_out);
+  sp_status s = (!e->variant || !e->buffer_of || !e->node_out)
+                    ? sp_fail(SP_ERR_RUNTIME, "out of memory creating executor for %s", g->name)
+                    : SP_OK;
+  if (!s) s = choose_variants(e);
+  if (!s) s = plan_buffers(e);
+  if (!s) {
+    e->buffers = calloc((size_t)e->n_buffers + 1, sizeof *e->buffers);
+    if (!e->buffers) s = sp_fail(SP_ERR_RUNTIME, "out of memory for activations of %s", g->name);
+    for (int b = 0; !s && b < e->n_buffers; b++) {
+      e->buffers[b] = malloc(e->buffer_floats[b] * sizeof(float));
+      if (!e->buffers[b]) s = sp_fail(SP_ERR_RUNTIME, "out of memory for activations of %s", g->name);
+    }
+  }
+  if (!s && e->workspace_bytes) {
+    e->workspace = malloc(e->workspace_bytes);
+    if (!e->workspace) s = sp_fail(SP_ERR_RUNTIME, "out of memory for workspace of %s", g->name);
+  }
+  if (s) {
+    sp_executor_free(e);
+    return s;
+  }
+  *out = e;
+  return SP_OK;
+}
+
+sp_status sp_executor_run(sp_executor *e, const float *input, float *output) {
+  const sp_graph *g = e->graph;
+  e->node_out[0] = (float *)input; /* read only: no kernel writes its inputs */
+  for (int i = 1; i < g->n_nodes; i++) {
+    const sp_node *n = &g->nodes[i];
+    sp_kernel_args a = {.graph = g, .node = n, .batch = e->opt.batch, .threads = e->opt.threads,
+                        .out = e->buffers[e->buffer_of[i]], .out_dims = n->out,
+                        .workspace = e->workspace};
+    for (int j = 0; j < n->n_inputs; j++) {
+      a.in[j] = e->node_out[n->inputs[j]];
+      a.in_dims[j] = g->nodes[n->inputs[j]].out;
+    }
+    e->variant[i]->run(&a);
+    e->node_out[i] = a.out;
+  }
+  memcpy(output, e->node_out[g->output],
+         (size_t)e->opt.batch * sp_dims_count(g->nodes[g->output].out) * sizeof(float));
+  return SP_OK;
+}
+
+const sp_variant *sp_executor_variant(const sp_executor *e, int index) { return e->variant[index]; }
+
+size_t sp_executor_activation_bytes(const sp_executor *e) {
+  size_t total = 0;
+  for (int b = 0; b < e->n_buffers; b++) total += e->buffer_floats[b] * sizeof(float);
+  return total;
+}
+
+size_t sp_executor_workspace_bytes(const sp_executor *e) { return e->workspace_bytes; }
+
+void sp_executor_free(sp_executor *e) {
+  if (!e) return;
+  for (int b = 0; e->buffers && b < e->n_buffers; b++) free(e->buffers[b]);
+  free(e->buffers);
+  free(e->buffer_floats);
+  free(e->workspace);
+  free(e->variant);
+  free(e->buffer_of);
+  free(e->node_out);
+  free(e);
+}

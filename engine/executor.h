@@ -1,0 +1,39 @@
+/* Runs a graph: one kernel variant per node, activation buffers reused once
+ * their last consumer has run. */
+#ifndef SP_EXECUTOR_H
+#define SP_EXECUTOR_H
+
+#include "../kernels/kernel.h"
+#include "graph.h"
+
+typedef struct sp_exec_options {
+  int batch;                     /* images per run, >= 1 */
+  int threads;                   /* threads given to every kernel call, >= 1 */
+  int reference;                 /* 1: every node runs its naive reference */
+  const sp_variant *const *variants; /* optional: per node (n_nodes entries), NULL = default */
+} sp_exec_options;
+
+/* Defaults: batch 1, 1 thread, registered default variants. */
+sp_exec_options sp_exec_options_default(void);
+
+typedef struct sp_executor sp_executor;
+
+/* Chooses each node's variant, plans and allocates buffers. The graph must
+ * outlive the executor. Fails naming the node when a chosen variant cannot
+ * run it. */
+sp_status sp_executor_create(const sp_graph *g, const sp_exec_options *opt, sp_executor **out);
+
+/* Runs batch images: `input` holds batch x C x H x W floats of the graph input,
+ * `output` receives batch x (output count) floats. */
+sp_status sp_executor_run(sp_executor *e, const float *input, float *output);
+
+/* The variant that runs node `index`. */
+const sp_variant *sp_executor_variant(const sp_executor *e, int index);
+
+/* Bytes of activation buffers and workspace the executor holds. */
+size_t sp_executor_activation_bytes(const sp_executor *e);
+size_t sp_executor_workspace_bytes(const sp_executor *e);
+
+void sp_executor_free(sp_executor *e);
+
+#endif

@@ -1,0 +1,61 @@
+#include "registry.h"
+
+#include <string.h>
+
+/* Declarations of every run function named in variants.inc. */
+#define SP_VARIANT(sym, op, fmt, algo, backend, supports, workspace) \
+  void sp_kernel_##sym(const sp_kernel_args *args);
+#include "variants.inc"
+#undef SP_VARIANT
+
+/* Predicates and workspace functions are declared by the kernels that use them. */
+#include "cpu/cpu_kernels.h"
+
+static const sp_variant variants[] = {
+#define SP_VARIANT(sym, op_, fmt, algo_, backend_, supports_, workspace_)                      \
+  {.name = #sym, .op = op_, .format = fmt, .algo = algo_, .backend = backend_,                \
+   .supports = supports_, .workspace_bytes = workspace_, .run = sp_kernel_##sym},
+#include "variants.inc"
+#undef SP_VARIANT
+};
+
+const sp_variant *sp_registry_variants(int *count) {
+  *count = (int)(sizeof variants / sizeof variants[0]);
+  return variants;
+}
+
+const sp_variant *sp_registry_find(const char *name) {
+  for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++)
+    if (strcmp(variants[i].name, name) == 0) return &variants[i];
+  return NULL;
+}
+
+const sp_variant *sp_registry_reference(sp_op op) {
+  for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++)
+    if (variants[i].op == op && variants[i].algo == SP_ALGO_REFERENCE) return &variants[i];
+  return NULL;
+}
+
+int sp_variant_supports(const sp_variant *v, const sp_graph *g, const sp_node *node) {
+  return v->op == node->op && (!v->supports || v->supports(g, node));
+}
+
+const sp_variant *sp_registry_default(const sp_graph *g, const sp_node *node, int threads) {
+  sp_backend preferred = threads > 1 ? SP_BACKEND_OPENMP : SP_BACKEND_SERIAL;
+  const sp_variant *fallback = NULL;
+  for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) {
+    const sp_variant *v = &variants[i];
+    if (v->algo == SP_ALGO_REFERENCE || !sp_variant_supports(v, g, node)) continue;
+    if (v->backend == preferred) return v;
+    if (!fallback) fallback = v;
+  }
+  return fallback ? fallback : sp_registry_reference(node->op);
+}
+
+static const char *const format_names[SP_FORMAT_COUNT] = {"none", "dense"};
+static const char *const algo_names[SP_ALGO_COUNT] = {"reference", "direct"};
+static const char *const backend_names[SP_BACKEND_COUNT] = {"serial", "openmp"};
+
+const char *sp_format_name(sp_format f) { return f < SP_FORMAT_COUNT ? format_names[f] : "?"; }
+const char *sp_algo_name(sp_algo a) { return a < SP_ALGO_COUNT ? algo_names[a] : "?"; }
+const char *sp_backend_name(sp_backend b) { return b < SP_BACKEND_COUNT ? backend_names[b] : "?"; }
