@@ -4,11 +4,14 @@
 #include <string.h>
 
 #include "../kernels/registry.h"
+#include "model_info.h"
 
 struct sp_executor {
   const sp_graph *graph;
   sp_exec_options opt;
   const sp_variant **variant; /* per node */
+  void **prepared;            /* per node: the variant's converted weights, or NULL */
+  size_t *weight_bytes;       /* per node: bytes of the weights it runs from */
   int *buffer_of;             /* per node: index into buffers (-1 for the input) */
   int n_buffers;
   float **buffers;
@@ -37,6 +40,26 @@ static sp_status choose_variants(sp_executor *e) {
       size_t ws = v->workspace_bytes(g, n, e->opt.batch);
       if (ws > e->workspace_bytes) e->workspace_bytes = ws;
     }
+  }
+  return SP_OK;
+}
+
+/* Lets each chosen variant convert its node's weights once. A node's weight
+ * bytes are what its variant prepared (or the dense arrays it reads), plus the
+ * float bias, which every variant reads from the node. */
+static sp_status prepare_weights(sp_executor *e) {
+  const sp_graph *g = e->graph;
+  for (int i = 1; i < g->n_nodes; i++) {
+    const sp_node *n = &g->nodes[i];
+    const sp_variant *v = e->variant[i];
+    size_t bytes = (size_t)sp_node_weight_bytes(g, n);
+    if (v->prepare) {
+      size_t prepared_bytes = 0;
+      sp_status s = v->prepare(g, n, &e->prepared[i], &prepared_bytes);
+      if (s) return s;
+      bytes = prepared_bytes + (n->bias ? (size_t)n->units * sizeof(float) : 0);
+    }
+    e->weight_bytes[i] = bytes;
   }
   return SP_OK;
 }
@@ -96,10 +119,13 @@ sp_status sp_executor_create(const sp_graph *g, const sp_exec_options *opt, sp_e
   e->variant = calloc(n, sizeof *e->variant);
   e->buffer_of = calloc(n, sizeof *e->buffer_of);
   e->node_out = calloc(n, sizeof *e->node_out);
-  sp_status s = (!e->variant || !e->buffer_of || !e->node_out)
+  e->prepared = calloc(n, sizeof *e->prepared);
+  e->weight_bytes = calloc(n, sizeof *e->weight_bytes);
+  sp_status s = (!e->variant || !e->buffer_of || !e->node_out || !e->prepared || !e->weight_bytes)
                     ? sp_fail(SP_ERR_RUNTIME, "out of memory creating executor for %s", g->name)
                     : SP_OK;
   if (!s) s = choose_variants(e);
+  if (!s) s = prepare_weights(e);
   if (!s) s = plan_buffers(e);
   if (!s) {
     e->buffers = calloc((size_t)e->n_buffers + 1, sizeof *e->buffers);
@@ -128,7 +154,7 @@ sp_status sp_executor_run(sp_executor *e, const float *input, float *output) {
     const sp_node *n = &g->nodes[i];
     sp_kernel_args a = {.graph = g, .node = n, .batch = e->opt.batch, .threads = e->opt.threads,
                         .out = e->buffers[e->buffer_of[i]], .out_dims = n->out,
-                        .workspace = e->workspace};
+                        .workspace = e->workspace, .prepared = e->prepared[i]};
     for (int j = 0; j < n->n_inputs; j++) {
       a.in[j] = e->node_out[n->inputs[j]];
       a.in_dims[j] = g->nodes[n->inputs[j]].out;
@@ -151,8 +177,26 @@ size_t sp_executor_activation_bytes(const sp_executor *e) {
 
 size_t sp_executor_workspace_bytes(const sp_executor *e) { return e->workspace_bytes; }
 
+size_t sp_executor_node_weight_bytes(const sp_executor *e, int index) {
+  return index > 0 ? e->weight_bytes[index] : 0;
+}
+
+size_t sp_executor_weight_bytes(const sp_executor *e) {
+  size_t total = 0;
+  for (int i = 1; i < e->graph->n_nodes; i++) total += e->weight_bytes[i];
+  return total;
+}
+
+int sp_executor_prepared(const sp_executor *e, int index) {
+  return index > 0 && e->prepared[index] != NULL;
+}
+
 void sp_executor_free(sp_executor *e) {
   if (!e) return;
+  for (int i = 1; e->prepared && i < e->graph->n_nodes; i++)
+    if (e->prepared[i]) e->variant[i]->release(e->prepared[i]);
+  free(e->prepared);
+  free(e->weight_bytes);
   for (int b = 0; e->buffers && b < e->n_buffers; b++) free(e->buffers[b]);
   free(e->buffers);
   free(e->buffer_floats);

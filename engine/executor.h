@@ -34,6 +34,16 @@ const sp_variant *sp_executor_variant(const sp_executor *e, int index);
 size_t sp_executor_activation_bytes(const sp_executor *e);
 size_t sp_executor_workspace_bytes(const sp_executor *e);
 
+/* Bytes of the weights node `index` runs from in its variant's format
+ * (prepared panels, CSR arrays or codes, else the dense arrays; bias included),
+ * and their sum over the graph. */
+size_t sp_executor_node_weight_bytes(const sp_executor *e, int index);
+size_t sp_executor_weight_bytes(const sp_executor *e);
+
+/* Whether node `index`'s variant keeps its own converted copy of the weights
+ * (then the graph's dense weights of that node are no longer read by runs). */
+int sp_executor_prepared(const sp_executor *e, int index);
+
 void sp_executor_free(sp_executor *e);
 
 #endif

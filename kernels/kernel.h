@@ -8,21 +8,32 @@
 
 #include "../engine/graph.h"
 
+/* The weight format a variant computes from (names in registry.c). */
 typedef enum sp_format {
-  SP_FORMAT_NONE,  /* op without weights */
-  SP_FORMAT_DENSE,
+  SP_FORMAT_NONE,    /* op without weights */
+  SP_FORMAT_DENSE,   /* float32, possibly packed into panels */
+  SP_FORMAT_CSR,     /* compressed sparse rows over Cout x (Cin/groups*kh*kw) */
+  SP_FORMAT_TERNARY, /* 2-bit codes plus one positive and one negative scale */
   SP_FORMAT_COUNT
 } sp_format;
 
 typedef enum sp_algo {
-  SP_ALGO_REFERENCE, /* the naive loop every other variant is tested against */
-  SP_ALGO_DIRECT,
+  SP_ALGO_REFERENCE,    /* the naive loop every other variant is tested against */
+  SP_ALGO_DIRECT,       /* sliding window over the input */
+  SP_ALGO_IM2COL_GEMM,  /* lower to a matrix, then GEMM */
+  SP_ALGO_GEMM,         /* a plain GEMM/GEMV on the input (1x1 conv, fc) */
+  SP_ALGO_WINOGRAD,     /* Winograd minimal filtering */
+  SP_ALGO_SPARSE,       /* computes from CSR or ternary codes */
+  SP_ALGO_ELEMENTWISE,  /* vectorised pointwise/pooling loops */
   SP_ALGO_COUNT
 } sp_algo;
 
 typedef enum sp_backend {
   SP_BACKEND_SERIAL,
   SP_BACKEND_OPENMP,
+  SP_BACKEND_BLAS,      /* OpenBLAS, its thread count set per call */
+  SP_BACKEND_OPENCL,
+  SP_BACKEND_CLBLAST,
   SP_BACKEND_COUNT
 } sp_backend;
 
@@ -38,6 +49,7 @@ typedef struct sp_kernel_args {
   float *out;
   sp_dims out_dims;
   float *workspace;          /* workspace_bytes() bytes, or NULL when 0 */
+  const void *prepared;      /* what the variant's prepare() built, or NULL */
 } sp_kernel_args;
 
 typedef struct sp_variant {
@@ -51,6 +63,11 @@ typedef struct sp_variant {
   /* Scratch memory needed for `batch` images (NULL: none). */
   size_t (*workspace_bytes)(const sp_graph *g, const sp_node *node, int batch);
   void (*run)(const sp_kernel_args *args);
+  /* Converts the node's weights once, before any run, into what run() reads
+   * (GEMM panels, CSR arrays, 2-bit codes); *bytes receives the exact size of
+   * what it keeps. NULL when run() reads node->weight as it is. */
+  sp_status (*prepare)(const sp_graph *g, const sp_node *node, void **prepared, size_t *bytes);
+  void (*release)(void *prepared); /* frees what prepare() built */
 } sp_variant;
 
 const char *sp_format_name(sp_format f);

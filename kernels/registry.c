@@ -5,18 +5,26 @@
 /* Declarations of every run function named in variants.inc. */
 #define SP_VARIANT(sym, op, fmt, algo, backend, supports, workspace) \
   void sp_kernel_##sym(const sp_kernel_args *args);
+#define SP_VARIANT_PREPARED(sym, op, fmt, algo, backend, supports, workspace, prepare, release) \
+  SP_VARIANT(sym, op, fmt, algo, backend, supports, workspace)
 #include "variants.inc"
 #undef SP_VARIANT
+#undef SP_VARIANT_PREPARED
 
 /* Predicates and workspace functions are declared by the kernels that use them. */
 #include "cpu/cpu_kernels.h"
 
 static const sp_variant variants[] = {
-#define SP_VARIANT(sym, op_, fmt, algo_, backend_, supports_, workspace_)                      \
+#define SP_VARIANT_PREPARED(sym, op_, fmt, algo_, backend_, supports_, workspace_, prepare_,     \
+                            release_)                                                       \
   {.name = #sym, .op = op_, .format = fmt, .algo = algo_, .backend = backend_,                \
-   .supports = supports_, .workspace_bytes = workspace_, .run = sp_kernel_##sym},
+   .supports = supports_, .workspace_bytes = workspace_, .run = sp_kernel_##sym,              \
+   .prepare = prepare_, .release = release_},
+#define SP_VARIANT(sym, op_, fmt, algo_, backend_, supports_, workspace_) \
+  SP_VARIANT_PREPARED(sym, op_, fmt, algo_, backend_, supports_, workspace_, NULL, NULL)
 #include "variants.inc"
 #undef SP_VARIANT
+#undef SP_VARIANT_PREPARED
 };
 
 const sp_variant *sp_registry_variants(int *count) {
@@ -52,9 +60,11 @@ const sp_variant *sp_registry_default(const sp_graph *g, const sp_node *node, in
   return fallback ? fallback : sp_registry_reference(node->op);
 }
 
-static const char *const format_names[SP_FORMAT_COUNT] = {"none", "dense"};
-static const char *const algo_names[SP_ALGO_COUNT] = {"reference", "direct"};
-static const char *const backend_names[SP_BACKEND_COUNT] = {"serial", "openmp"};
+static const char *const format_names[SP_FORMAT_COUNT] = {"none", "dense", "csr", "ternary"};
+static const char *const algo_names[SP_ALGO_COUNT] = {
+    "reference", "direct", "im2col_gemm", "gemm", "winograd", "sparse", "elementwise"};
+static const char *const backend_names[SP_BACKEND_COUNT] = {"serial", "openmp", "blas", "opencl",
+                                                            "clblast"};
 
 const char *sp_format_name(sp_format f) { return f < SP_FORMAT_COUNT ? format_names[f] : "?"; }
 const char *sp_algo_name(sp_algo a) { return a < SP_ALGO_COUNT ? algo_names[a] : "?"; }
