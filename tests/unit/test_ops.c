@@ -157,14 +157,23 @@ static void run_variant(const sp_variant *v, const sp_graph *g, int batch, int t
                         const float *const *in, float *out) {
   const sp_node *n = &g->nodes[1];
   size_t ws = v->workspace_bytes ? v->workspace_bytes(g, n, batch) : 0;
+  void *prepared = NULL;
+  size_t prepared_bytes = 0;
+  if (v->prepare) {
+    sp_status s = v->prepare(g, n, &prepared, &prepared_bytes);
+    CHECK_MSG(s == SP_OK, "%s: prepare failed: %s", v->name, sp_last_error());
+    if (s) return;
+  }
   sp_kernel_args a = {.graph = g, .node = n, .batch = batch, .threads = threads, .out = out,
-                      .out_dims = n->out, .workspace = ws ? malloc(ws) : NULL};
+                      .out_dims = n->out, .workspace = ws ? malloc(ws) : NULL,
+                      .prepared = prepared};
   for (int j = 0; j < n->n_inputs; j++) {
     a.in[j] = in[j];
     a.in_dims[j] = sp_node_in(g, n, j);
   }
   v->run(&a);
   free(a.workspace);
+  if (prepared) v->release(prepared);
 }
 
 /* One random case of `v`: returns 1 when it ran, 0 when v does not
