@@ -16,6 +16,7 @@ typedef struct command {
 static const command commands[] = {
     {"info", sp_cmd_info, "print a model's layers, shapes, parameters and MACs"},
     {"infer", sp_cmd_infer, "run a model on inputs and report outputs and latency"},
+    {"bench", sp_cmd_bench, "time every kernel variant on every layer, then end to end"},
     {"demo", sp_cmd_demo, "the main job: show the zoo and run it"},
 };
 

@@ -1,0 +1,186 @@
+/* stackplan bench: every kernel variant on every layer of a model, one line
+ * each (shape, median time, GFLOP/s, fraction of this machine's measured
+ * peak, weight bytes), then the whole model end to end with the fastest
+ * variant of each layer. A benchmark, not a test: numbers vary with load. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "engine/executor.h"
+#include "engine/model.h"
+#include "engine/model_info.h"
+#include "engine/rng.h"
+#include "kernels/registry.h"
+#include "profiler/layer_bench.h"
+#include "profiler/peak.h"
+
+static const char usage_text[] =
+    "usage: stackplan bench MODEL [--threads T] [--batch N] [--min-time S] [--layer NAME]\n"
+    "                             [--reference]\n"
+    "\n"
+    "Times every registered kernel variant that supports each layer of MODEL (a zoo\n"
+    "spec or an .onnx file): one line per layer and variant with the shape, the\n"
+    "median time, GFLOP/s (2 x MACs / time), the fraction of this machine's measured\n"
+    "FMA peak (x threads for parallel variants) and the weight bytes in the\n"
+    "variant's format. The last line runs the whole model with the fastest variant\n"
+    "of each layer: `end-to-end: <median> ms`.\n"
+    "\n"
+    "  --threads T    threads for parallel variants (default 1)\n"
+    "  --batch N      images per call (default 1)\n"
+    "  --min-time S   seconds of timed runs per measurement (default 0.1)\n"
+    "  --layer NAME   only this layer (no end-to-end line)\n"
+    "  --reference    also time the naive reference kernels\n";
+
+typedef struct bench_options {
+  const char *model, *layer;
+  int threads, batch, reference;
+  double min_time;
+} bench_options;
+
+static int parse_options(int argc, char **argv, bench_options *o) {
+  *o = (bench_options){.threads = 1, .batch = 1, .min_time = 0.1};
+  for (int i = 1; i < argc; i++) {
+    const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
+    if (sp_cli_is_help(arg)) {
+      fputs(usage_text, stdout);
+      return -1;
+    } else if (!strcmp(arg, "--threads") && value) {
+      if (!sp_cli_parse_int("bench", arg, value, 1, 256, &o->threads)) return 2;
+      i++;
+    } else if (!strcmp(arg, "--batch") && value) {
+      if (!sp_cli_parse_int("bench", arg, value, 1, 4096, &o->batch)) return 2;
+      i++;
+    } else if (!strcmp(arg, "--min-time") && value) {
+      char *end;
+      o->min_time = strtod(value, &end);
+      if (*end || !(o->min_time > 0 && o->min_time <= 60))
+        return sp_cli_error("bench", 2, "--min-time expects seconds in (0, 60], got '%s'", value);
+      i++;
+    } else if (!strcmp(arg, "--layer") && value) {
+      o->layer = argv[++i];
+    } else if (!strcmp(arg, "--reference")) {
+      o->reference = 1;
+    } else if (arg[0] == '-') {
+      return sp_cli_error("bench", 2, "unknown or incomplete option '%s' (see --help)", arg);
+    } else if (o->model) {
+      return sp_cli_error("bench", 2, "expected one MODEL, got '%s' too", arg);
+    } else {
+      o->model = arg;
+    }
+  }
+  if (!o->model) return sp_cli_error("bench", 2, "missing MODEL (see --help)");
+  return 0;
+}
+
+static int find_layer(const sp_graph *g, const char *name) {
+  for (int i = 1; i < g->n_nodes; i++)
+    if (!strcmp(g->nodes[i].name, name)) return i;
+  return -1;
+}
+
+/* Times every variant of node `i`; returns the fastest (NULL if none ran). */
+static const sp_variant *bench_layer(const sp_graph *g, int i, const bench_options *o,
+                                     double peak) {
+  const sp_node *n = &g->nodes[i];
+  char desc[SP_OP_DESC_MAX], shape[64];
+  sp_node_describe(g, n, desc, sizeof desc);
+  sp_dims in = sp_node_in(g, n, 0);
+  snprintf(shape, sizeof shape, "%dx%dx%d->%dx%dx%d", in.c, in.h, in.w, n->out.c, n->out.h,
+           n->out.w);
+  double flops = 2.0 * (double)sp_node_macs(g, n) * o->batch, best_time = 0;
+  const sp_variant *best = NULL;
+  sp_measure_options mopt = sp_measure_options_default();
+  mopt.min_seconds = o->min_time;
+  int count;
+  const sp_variant *all = sp_registry_variants(&count);
+  for (int k = 0; k < count; k++) {
+    const sp_variant *v = &all[k];
+    if (!sp_variant_supports(v, g, n) || (v->algo == SP_ALGO_REFERENCE && !o->reference)) continue;
+    sp_layer_timing t;
+    if (sp_layer_bench(g, i, v, o->batch, o->threads, &mopt, &t)) {
+      printf("%-22s %-26s %-24s %-34s failed: %s\n", n->name, desc, shape, v->name,
+             sp_last_error());
+      continue;
+    }
+    int used = v->backend == SP_BACKEND_SERIAL ? 1 : o->threads;
+    double gflops = flops / t.time.median / 1e9;
+    printf("%-22s %-26s %-24s %-34s %9.4f ms %8.2f GFLOP/s %5.1f%% peak %10zu B\n", n->name,
+           desc, shape, v->name, 1e3 * t.time.median, gflops,
+           peak > 0 ? 100.0 * gflops / (peak * used) : 0.0, t.weight_bytes);
+    fflush(stdout);
+    if (!best || t.time.median < best_time) best = v, best_time = t.time.median;
+  }
+  return best;
+}
+
+static void run_executor(void *ctx) {
+  void **c = ctx;
+  sp_executor_run(c[0], c[1], c[2]);
+}
+
+/* Runs the model end to end with the chosen variants and prints the last line. */
+static int bench_end_to_end(const sp_graph *g, const sp_variant **chosen, const bench_options *o) {
+  sp_exec_options eo = sp_exec_options_default();
+  eo.batch = o->batch;
+  eo.threads = o->threads;
+  eo.variants = chosen;
+  sp_executor *e = NULL;
+  sp_status s = sp_executor_create(g, &eo, &e);
+  if (s) return sp_cli_fail("bench", s);
+  size_t in_count = (size_t)o->batch * sp_dims_count(g->input);
+  float *in = malloc(in_count * sizeof *in);
+  float *out = malloc((size_t)o->batch * sp_dims_count(g->nodes[g->output].out) * sizeof *out);
+  int rc = 0;
+  if (in && out) {
+    sp_rng rng;
+    sp_rng_seed(&rng, 1);
+    for (size_t k = 0; k < in_count; k++) in[k] = sp_rng_normal(&rng);
+    void *ctx[3] = {e, in, out};
+    sp_measure_options mopt = sp_measure_options_default();
+    mopt.min_seconds = 10 * o->min_time;
+    sp_timing t;
+    if (sp_measure(run_executor, ctx, &mopt, &t) == 0)
+      printf("end-to-end: %.3f ms (p10 %.3f, p90 %.3f, n=%d; threads %d, batch %d, fastest "
+             "variant per layer)\n",
+             1e3 * t.median, 1e3 * t.p10, 1e3 * t.p90, t.n, o->threads, o->batch);
+    else rc = sp_cli_error("bench", 1, "out of memory timing %s", g->name);
+  } else {
+    rc = sp_cli_error("bench", 1, "out of memory for a batch of %d", o->batch);
+  }
+  free(in);
+  free(out);
+  sp_executor_free(e);
+  return rc;
+}
+
+int sp_cmd_bench(int argc, char **argv) {
+  bench_options o;
+  int rc = parse_options(argc, argv, &o);
+  if (rc) return rc < 0 ? 0 : rc;
+  sp_graph *g = NULL;
+  sp_status s = sp_model_load(o.model, &g);
+  if (s) return sp_cli_fail("bench", s);
+  int only = o.layer ? find_layer(g, o.layer) : 0;
+  if (only < 0) {
+    rc = sp_cli_error("bench", 2, "%s has no layer '%s' (see stackplan info)", g->name, o.layer);
+    sp_graph_free(g);
+    return rc;
+  }
+  const sp_variant **chosen = calloc((size_t)g->n_nodes, sizeof *chosen);
+  if (!chosen) {
+    sp_graph_free(g);
+    return sp_cli_error("bench", 1, "out of memory");
+  }
+  double peak = sp_peak_gflops_per_core();
+  printf("# %s, batch %d, threads %d; measured peak %.1f GFLOP/s per core\n", g->name, o.batch,
+         o.threads, peak);
+  printf("# %-20s %-26s %-24s %-34s %12s %16s %10s %12s\n", "layer", "op", "shape", "variant",
+         "median", "speed", "of peak", "weights");
+  for (int i = only ? only : 1; i < (only ? only + 1 : g->n_nodes); i++)
+    chosen[i] = bench_layer(g, i, &o, peak);
+  if (!only) rc = bench_end_to_end(g, chosen, &o);
+  free(chosen);
+  sp_graph_free(g);
+  return rc;
+}
