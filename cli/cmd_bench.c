@@ -94,9 +94,12 @@ static const sp_variant *bench_layer(const sp_graph *g, int i, const bench_optio
   mopt.min_seconds = o->min_time;
   int count;
   const sp_variant *all = sp_registry_variants(&count);
+  /* the reference is timed when asked for, or when it is the only way to run the layer */
+  int with_reference = o->reference || sp_registry_default(g, n, o->threads)->algo == SP_ALGO_REFERENCE;
   for (int k = 0; k < count; k++) {
     const sp_variant *v = &all[k];
-    if (!sp_variant_supports(v, g, n) || (v->algo == SP_ALGO_REFERENCE && !o->reference)) continue;
+    if (!sp_variant_supports(v, g, n) || (v->algo == SP_ALGO_REFERENCE && !with_reference))
+      continue;
     sp_layer_timing t;
     if (sp_layer_bench(g, i, v, o->batch, o->threads, &mopt, &t)) {
       printf("%-22s %-26s %-24s %-34s failed: %s\n", n->name, desc, shape, v->name,

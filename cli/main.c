@@ -17,6 +17,7 @@ static const command commands[] = {
     {"info", sp_cmd_info, "print a model's layers, shapes, parameters and MACs"},
     {"infer", sp_cmd_infer, "run a model on inputs and report outputs and latency"},
     {"bench", sp_cmd_bench, "time every kernel variant on every layer, then end to end"},
+    {"memory", sp_cmd_memory, "runtime memory estimate against measured peak resident memory"},
     {"demo", sp_cmd_demo, "the main job: show the zoo and run it"},
 };
 

@@ -18,6 +18,7 @@ struct sp_executor {
   size_t *buffer_floats;
   float *workspace;
   size_t workspace_bytes;
+  size_t peak_live_bytes;     /* largest sum of live activations over the steps */
   float **node_out;           /* per node, valid during a run */
 };
 
@@ -58,6 +59,12 @@ static sp_status prepare_weights(sp_executor *e) {
       sp_status s = v->prepare(g, n, &e->prepared[i], &prepared_bytes);
       if (s) return s;
       bytes = prepared_bytes + (n->bias ? (size_t)n->units * sizeof(float) : 0);
+      if (e->opt.release_dense_weights && e->prepared[i]) {
+        /* the nodes are the caller's heap objects, const only in this interface */
+        sp_node *owned = (sp_node *)n;
+        free(owned->weight);
+        owned->weight = NULL;
+      }
     }
     e->weight_bytes[i] = bytes;
   }
@@ -82,6 +89,7 @@ static sp_status plan_buffers(sp_executor *e) {
     for (int j = 0; j < g->nodes[i].n_inputs; j++) last_use[g->nodes[i].inputs[j]] = i;
   last_use[g->output] = n; /* the result survives the run */
   e->buffer_of[0] = -1;
+  size_t live = 0; /* floats of the outputs alive at this step (the input is the caller's) */
   for (int i = 1; i < n; i++) {
     size_t need = (size_t)e->opt.batch * sp_dims_count(g->nodes[i].out);
     /* smallest free buffer that fits, else the largest free one (grown) */
@@ -97,9 +105,14 @@ static sp_status plan_buffers(sp_executor *e) {
     if (e->buffer_floats[best] < need) e->buffer_floats[best] = need;
     busy[best] = 1;
     e->buffer_of[i] = best;
+    live += need;
+    if (live * sizeof(float) > e->peak_live_bytes) e->peak_live_bytes = live * sizeof(float);
     for (int j = 0; j < g->nodes[i].n_inputs; j++) {
       int p = g->nodes[i].inputs[j];
-      if (p > 0 && last_use[p] == i) busy[e->buffer_of[p]] = 0;
+      if (p > 0 && last_use[p] == i && busy[e->buffer_of[p]]) {
+        busy[e->buffer_of[p]] = 0;
+        live -= (size_t)e->opt.batch * sp_dims_count(g->nodes[p].out);
+      }
     }
   }
   free(last_use);
@@ -176,6 +189,8 @@ size_t sp_executor_activation_bytes(const sp_executor *e) {
 }
 
 size_t sp_executor_workspace_bytes(const sp_executor *e) { return e->workspace_bytes; }
+
+size_t sp_executor_peak_live_bytes(const sp_executor *e) { return e->peak_live_bytes; }
 
 size_t sp_executor_node_weight_bytes(const sp_executor *e, int index) {
   return index > 0 ? e->weight_bytes[index] : 0;

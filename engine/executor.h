@@ -11,6 +11,10 @@ typedef struct sp_exec_options {
   int threads;                   /* threads given to every kernel call, >= 1 */
   int reference;                 /* 1: every node runs its naive reference */
   const sp_variant *const *variants; /* optional: per node (n_nodes entries), NULL = default */
+  int release_dense_weights;     /* 1: free a node's dense weights in the graph as soon as its
+                                  * variant has prepared its own copy (deployment: memory holds
+                                  * one format only); the graph then runs only with this
+                                  * executor's choices for those nodes */
 } sp_exec_options;
 
 /* Defaults: batch 1, 1 thread, registered default variants. */
@@ -30,8 +34,10 @@ sp_status sp_executor_run(sp_executor *e, const float *input, float *output);
 /* The variant that runs node `index`. */
 const sp_variant *sp_executor_variant(const sp_executor *e, int index);
 
-/* Bytes of activation buffers and workspace the executor holds. */
+/* Bytes of activation buffers and workspace the executor holds. Buffers are
+ * reused by liveness, so activation bytes >= the peak of live activations. */
 size_t sp_executor_activation_bytes(const sp_executor *e);
+size_t sp_executor_peak_live_bytes(const sp_executor *e);
 size_t sp_executor_workspace_bytes(const sp_executor *e);
 
 /* Bytes of the weights node `index` runs from in its variant's format

@@ -2,18 +2,7 @@
 # `stackplan info`: exact totals of the zoo, a JSON document that parses, and
 # one-line errors with exit code 2 for every kind of bad input.
 # Usage: test_info.sh path/to/stackplan
-set -u
-bin=${1:?usage: test_info.sh path/to/stackplan}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-
-ok() { passed=$((passed + 1)); }
-fail() {
-  failed=$((failed + 1))
-  echo "FAIL: $*" >&2
-}
+source "$(dirname "$0")/lib.sh" "$@"
 
 # Each full model runs once per output form (building one takes seconds under
 # sanitizers); the checks below read the saved outputs.
@@ -79,16 +68,7 @@ if "$bin" info --help >"$tmp/out" 2>"$tmp/err" && grep -q '^usage: stackplan inf
   [[ ! -s $tmp/err ]]; then ok; else fail "info --help"; fi
 
 # bad input: exit code 2, exactly one line on stderr, nothing on stdout
-expect_usage_error() {
-  "$bin" info "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$? lines
-  lines=$(wc -l <"$tmp/err")
-  if [[ $rc -eq 2 && $lines -eq 1 && ! -s $tmp/out ]]; then
-    ok
-  else
-    fail "info $*: exit $rc, $lines stderr lines, $(wc -c <"$tmp/out") stdout bytes"
-  fi
-}
+expect_usage_error() { expect_usage_error_of info "$@"; }
 expect_usage_error vgg17
 expect_usage_error "vgg16:w=0"
 expect_usage_error "vgg16:w=abc"
@@ -103,5 +83,4 @@ expect_usage_error vgg16 --batch 0
 expect_usage_error vgg16 --batch x
 expect_usage_error vgg16 --batch
 
-echo "test_info: $passed checks passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish test_info
