@@ -75,6 +75,12 @@ typedef struct sp_node {
    * including those of a batch norm folded into it (reported by `info`). */
   int64_t params;
   int bn_folded;             /* 1 when a batch norm was folded into this conv */
+
+  /* Compression applied to this conv2d/fc (engine/compress.h), 0 when none. */
+  float sparsity;            /* weight pruning: the rate s it was pruned to */
+  int ternary;               /* 1: every weight is +ternary_pos, 0 or -ternary_neg */
+  float ternary_pos, ternary_neg; /* the two scales (>= 0) */
+  float ternary_t;           /* the threshold factor t it was quantised with */
 } sp_node;
 
 typedef struct sp_graph {
