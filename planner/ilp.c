@@ -1,0 +1,337 @@
+/* The planner's ILP on GLPK, as DESIGN.md "Planner formulation" lays out:
+ *   y[g,k] binary   group g keeps level k;              sum_k y[g,k] = 1
+ *   x[l,o] binary   layer l runs option o; for each k:   sum_{o: keep_in=k} x[l,o] = y[g_in,k]
+ *                                                        (and keep_out with g_out)
+ *   w[e,a,b] >= 0   edge e moves its tensor from residency a to b:
+ *                   sum_b w = sum_{o of producer: res=a} x,  sum_a w = sum_{o of consumer: res=b} x
+ *   memory          per step s: weights + live activations (linear in y) + workspace_s <= M
+ *   accuracy        sum of group and option drops <= base - A_min
+ *   objective       latency (sum lat x + sum trans w), or peak P >= every step's
+ *                   memory, or drop (max accuracy).
+ * One change: the total weight bytes appear in every step's memory row, so
+ * they get their own continuous column (one row defines it); otherwise every
+ * step row repeats every option's weight and the matrix grows with layers^2 x
+ * options. Sizes are in MB inside the model to keep coefficients near 1. */
+#include "planner/ilp_model.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* GLPK refuses a column twice in a row, so terms are summed here first. */
+static void row_add(model *m, int col, double v) {
+  if (!col || v == 0) return;
+  if (!m->mark[col]) m->mark[col] = 1, m->ind[++m->n] = col;
+  m->acc[col] += v;
+}
+
+static void row_end(model *m, int type, double lb, double ub) {
+  int r = glp_add_rows(m->lp, 1), n = 0;
+  for (int i = 1; i <= m->n; i++) {
+    int c = m->ind[i];
+    if (m->acc[c] != 0) m->ind[++n] = c, m->val[n] = m->acc[c];
+    m->acc[c] = 0;
+    m->mark[c] = 0;
+  }
+  glp_set_mat_row(m->lp, r, n, m->ind, m->val);
+  glp_set_row_bnds(m->lp, r, type, lb, ub);
+  m->n = 0;
+}
+
+static int add_cols(model *m, int n, int kind, double lb, double ub) {
+  int first = glp_add_cols(m->lp, n);
+  for (int j = first; j < first + n; j++) {
+    glp_set_col_kind(m->lp, j, kind);
+    glp_set_col_bnds(m->lp, j, ub > lb ? GLP_DB : GLP_FX, lb, ub);
+  }
+  return first;
+}
+
+/* Edges whose transitions matter get a transportation block. */
+static int edge_costed(const model *m, const sp_plan_layer *ly, int i) {
+  if (!m->rel.latency || !ly->trans[i]) return 0;
+  for (int a = 0; a < m->p->n_res * m->p->n_res; a++)
+    if (ly->trans[i][a] != 0) return 1;
+  return 0;
+}
+
+static void build_columns(model *m) {
+  const sp_plan_problem *p = m->p;
+  int R = p->n_res;
+  for (int g = 0; g < p->n_groups; g++) {
+    m->ycol[g] = add_cols(m, p->groups[g].n_keep, GLP_BV, 0, 1);
+    for (int k = 0; k < p->groups[g].n_keep; k++)
+      if (!m->f->keep_ok[g][k]) glp_set_col_bnds(m->lp, m->ycol[g] + k, GLP_FX, 0, 0);
+  }
+  for (int l = 0; l < p->n_layers; l++)
+    for (int o = 0; o < p->layers[l].n_opt; o++)
+      if (m->f->alive[m->f->first[l] + o]) m->xcol[m->f->first[l] + o] = add_cols(m, 1, GLP_BV, 0, 1);
+  for (int l = 0; l < p->n_layers; l++)
+    for (int i = 0; i < p->layers[l].n_pred; i++)
+      if (edge_costed(m, &p->layers[l], i)) m->wcol[l * SP_PLAN_MAX_PRED + i] = add_cols(m, R * R, GLP_CV, 0, 1);
+  if (m->rel.memory) m->wtot = add_cols(m, 1, GLP_CV, 0, 1e30);
+  if (p->objective == SP_PLAN_MIN_MEMORY) {
+    m->pcol = add_cols(m, 1, GLP_CV, 0, 1e30);
+    if (isfinite(p->bounds.max_memory)) glp_set_col_bnds(m->lp, m->pcol, GLP_DB, 0, p->bounds.max_memory * MB);
+  }
+  m->ncols = glp_get_num_cols(m->lp);
+}
+
+/* Keep levels tie layers together: a layer's options select its groups' levels. */
+static void build_links(model *m) {
+  const sp_plan_problem *p = m->p;
+  for (int g = 0; g < p->n_groups; g++) {
+    for (int k = 0; k < p->groups[g].n_keep; k++) row_add(m, m->ycol[g] + k, 1);
+    row_end(m, GLP_FX, 1, 1);
+  }
+  for (int l = 0; l < p->n_layers; l++) {
+    const sp_plan_layer *ly = &p->layers[l];
+    for (int side = 0; side < (ly->g_in == ly->g_out ? 1 : 2); side++) {
+      int g = side ? ly->g_out : ly->g_in;
+      for (int k = 0; k < p->groups[g].n_keep; k++) {
+        for (int o = 0; o < ly->n_opt; o++)
+          if ((side ? ly->opt[o].keep_out : ly->opt[o].keep_in) == k) row_add(m, opt_col(m, l, o), 1);
+        row_add(m, m->ycol[g] + k, -1);
+        row_end(m, GLP_FX, 0, 0);
+      }
+    }
+  }
+}
+
+/* The transportation polytope of each costed edge. */
+static void build_transitions(model *m) {
+  const sp_plan_problem *p = m->p;
+  int R = p->n_res;
+  for (int l = 0; l < p->n_layers; l++) {
+    const sp_plan_layer *ly = &p->layers[l];
+    for (int i = 0; i < ly->n_pred; i++) {
+      int w = m->wcol[l * SP_PLAN_MAX_PRED + i], q = ly->pred[i];
+      if (!w) continue;
+      for (int side = 0; side < 2; side++)
+        for (int a = 0; a < R; a++) {
+          int layer = side ? l : q;
+          for (int b = 0; b < R; b++) row_add(m, side ? w + b * R + a : w + a * R + b, 1);
+          for (int o = 0; o < p->layers[layer].n_opt; o++)
+            if (p->layers[layer].opt[o].residency == a) row_add(m, opt_col(m, layer, o), -1);
+          row_end(m, GLP_FX, 0, 0);
+        }
+    }
+  }
+}
+
+static void build_memory(model *m, const sp_plan_eval *ev) {
+  const sp_plan_problem *p = m->p;
+  if (!m->rel.memory) return;
+  row_add(m, m->wtot, 1);
+  for (int l = 0; l < p->n_layers; l++)
+    for (int o = 0; o < p->layers[l].n_opt; o++) row_add(m, opt_col(m, l, o), -p->layers[l].opt[o].weight_bytes * MB);
+  row_end(m, GLP_FX, 0, 0);
+  for (int s = 0; s < p->n_layers; s++) {
+    const sp_plan_layer *ly = &p->layers[s];
+    row_add(m, m->wtot, 1);
+    for (int o = 0; o < ly->n_opt; o++) row_add(m, opt_col(m, s, o), ly->opt[o].workspace_bytes * MB);
+    for (int t = 0; t <= s; t++) {
+      if (ev->last[t] < s) continue;
+      int g = p->layers[t].g_out;
+      for (int k = 0; k < p->groups[g].n_keep; k++) row_add(m, m->ycol[g] + k, p->layers[t].act_bytes[k] * MB);
+    }
+    double fixed = ev->input_last >= s ? p->input_bytes * MB : 0;
+    if (m->pcol) {
+      row_add(m, m->pcol, -1);
+      row_end(m, GLP_UP, 0, -fixed);
+    } else {
+      row_end(m, GLP_UP, 0, p->bounds.max_memory * MB - fixed);
+    }
+  }
+}
+
+/* Adds the latency or drop expression to the row being built. */
+static void add_latency(model *m) {
+  const sp_plan_problem *p = m->p;
+  for (int l = 0; l < p->n_layers; l++) {
+    const sp_plan_layer *ly = &p->layers[l];
+    for (int o = 0; o < ly->n_opt; o++) row_add(m, opt_col(m, l, o), ly->opt[o].latency_ms);
+    for (int i = 0; i < ly->n_pred; i++)
+      for (int a = 0, w = m->wcol[l * SP_PLAN_MAX_PRED + i]; w && a < p->n_res * p->n_res; a++)
+        row_add(m, w + a, ly->trans[i][a]);
+  }
+}
+
+static void add_drop(model *m) {
+  const sp_plan_problem *p = m->p;
+  for (int g = 0; g < p->n_groups; g++)
+    for (int k = 0; k < p->groups[g].n_keep; k++) row_add(m, m->ycol[g] + k, p->groups[g].drop[k]);
+  for (int l = 0; l < p->n_layers; l++)
+    for (int o = 0; o < p->layers[l].n_opt; o++) row_add(m, opt_col(m, l, o), p->layers[l].opt[o].drop);
+}
+
+static void build_bounds_and_objective(model *m) {
+  const sp_plan_problem *p = m->p;
+  const sp_plan_bounds *b = &p->bounds;
+  if (isfinite(b->min_accuracy)) {
+    add_drop(m);
+    row_end(m, GLP_UP, 0, p->base_accuracy - b->min_accuracy);
+  }
+  if (isfinite(b->max_latency)) {
+    add_latency(m);
+    row_end(m, GLP_UP, 0, b->max_latency);
+  }
+  if (p->objective == SP_PLAN_MIN_LATENCY) add_latency(m);
+  else if (p->objective == SP_PLAN_MAX_ACCURACY) add_drop(m);
+  else row_add(m, m->pcol, 1);
+  for (int i = 1; i <= m->n; i++) {
+    glp_set_obj_coef(m->lp, m->ind[i], m->acc[m->ind[i]]);
+    m->acc[m->ind[i]] = 0;
+    m->mark[m->ind[i]] = 0;
+  }
+  m->n = 0;
+  glp_set_obj_dir(m->lp, GLP_MIN);
+}
+
+void sp_ilp_params_init(sp_ilp_params *params) {
+  params->time_limit_s = 60;
+  params->verbose = 0;
+  params->prune = 1;
+  params->warm_start = 1;
+  params->nearest = 1;
+}
+
+/* Runs GLPK on the built model and reads the plan back. */
+static sp_status solve(model *m, const sp_ilp_params *params, sp_plan *plan, double t0) {
+  const sp_plan_problem *p = m->p;
+  glp_smcp smcp;
+  glp_init_smcp(&smcp);
+  smcp.msg_lev = params->verbose ? GLP_MSG_ON : GLP_MSG_OFF;
+  smcp.tm_lim = (int)fmin(params->time_limit_s * 1000, 2e9);
+  glp_scale_prob(m->lp, GLP_SF_AUTO);
+  glp_adv_basis(m->lp, 0);
+  int ret = glp_simplex(m->lp, &smcp);
+  if (ret == 0 && glp_get_status(m->lp) == GLP_NOFEAS) {
+    plan->result = SP_PLAN_INFEASIBLE;
+    return SP_OK;
+  }
+  if (ret != 0 || glp_get_status(m->lp) != GLP_OPT)
+    return ret == GLP_ETMLIM ? (plan->result = SP_PLAN_TIME_LIMIT, SP_OK)
+                             : sp_fail(SP_ERR_RUNTIME, "plan: GLPK's LP relaxation failed (code %d)", ret);
+  glp_iocp iocp;
+  glp_init_iocp(&iocp);
+  iocp.msg_lev = smcp.msg_lev;
+  iocp.mip_gap = 0;
+  iocp.presolve = GLP_OFF; /* the warm start must see the model's own columns */
+  iocp.tm_lim = (int)fmax(1, fmin((params->time_limit_s - (sp_plan_now() - t0)) * 1000, 2e9));
+  iocp.cb_func = sp_ilp_callback;
+  iocp.cb_info = m;
+  iocp.cov_cuts = GLP_ON;
+  iocp.mir_cuts = GLP_ON;
+  if (getenv("XPS")) iocp.ps_heur = atoi(getenv("XPS"));
+  if (getenv("XFP")) iocp.fp_heur = atoi(getenv("XFP"));
+  if (getenv("XCOV")) iocp.cov_cuts = atoi(getenv("XCOV"));
+  if (getenv("XMIR")) iocp.mir_cuts = atoi(getenv("XMIR"));
+  if (getenv("XGMI")) iocp.gmi_cuts = atoi(getenv("XGMI"));
+  if (getenv("XCLQ")) iocp.clq_cuts = atoi(getenv("XCLQ"));
+  if (getenv("XBR")) iocp.br_tech = atoi(getenv("XBR"));
+  if (getenv("XBT")) iocp.bt_tech = atoi(getenv("XBT"));
+  if (getenv("XPP")) iocp.pp_tech = atoi(getenv("XPP"));
+  if (getenv("XSR")) iocp.sr_heur = atoi(getenv("XSR"));
+  m->bound = NAN;
+  m->t_start = sp_plan_now();
+  ret = glp_intopt(m->lp, &iocp);
+  int status = glp_mip_status(m->lp);
+  if (ret != 0 && ret != GLP_ETMLIM)
+    return sp_fail(SP_ERR_RUNTIME, "plan: GLPK's branch and bound failed (code %d)", ret);
+  if (status == GLP_NOFEAS) {
+    plan->result = SP_PLAN_INFEASIBLE;
+    return SP_OK;
+  }
+  plan->result = ret == 0 && status == GLP_OPT ? SP_PLAN_OPTIMAL : SP_PLAN_TIME_LIMIT;
+  if (status != GLP_OPT && status != GLP_FEAS) return SP_OK;
+  int *choice = plan->option;
+  for (int l = 0; l < p->n_layers; l++) {
+    choice[l] = -1;
+    for (int o = 0; o < p->layers[l].n_opt; o++)
+      if (opt_col(m, l, o) && glp_mip_col_val(m->lp, opt_col(m, l, o)) > 0.5) choice[l] = o;
+    if (choice[l] < 0) return sp_fail(SP_ERR_RUNTIME, "plan: GLPK's solution selects no option for layer %d", l);
+  }
+  sp_status st = sp_plan_store(plan, p, choice);
+  if (st) return st;
+  double bound = m->bound;
+  if (p->objective == SP_PLAN_MIN_MEMORY) bound /= MB;
+  if (p->objective == SP_PLAN_MAX_ACCURACY) bound = p->base_accuracy - bound;
+  plan->bound = plan->result == SP_PLAN_OPTIMAL || isnan(bound) ? plan->objective : bound;
+  plan->gap = fabs(plan->objective - plan->bound) / fmax(fabs(plan->objective), 1e-9);
+  return SP_OK;
+}
+
+sp_status sp_plan_ilp_solve(const sp_plan_problem *p, const sp_ilp_params *params, sp_plan *plan) {
+  sp_ilp_params defaults;
+  if (!params) sp_ilp_params_init(&defaults), params = &defaults;
+  sp_status st = sp_plan_problem_validate(p);
+  if (st || (st = sp_plan_prepare(plan, p))) return st;
+  double t0 = sp_plan_now();
+  sp_plan_filter f;
+  sp_plan_eval ev;
+  if ((st = sp_plan_filter_build(&f, p, params->prune))) return st;
+  if ((st = sp_plan_eval_init(&ev, p))) {
+    sp_plan_filter_free(&f);
+    return st;
+  }
+  plan->options_used = f.n_alive;
+  model m = {.p = p, .f = &f, .rel = sp_plan_relevant(p)};
+  if (f.empty_layer >= 0) {
+    plan->result = SP_PLAN_INFEASIBLE;
+    snprintf(plan->message, sizeof plan->message, "infeasible: no option of layer %d (%s) can meet the bounds",
+             f.empty_layer, p->layers[f.empty_layer].name);
+    goto done;
+  }
+  int total = f.first[p->n_layers];
+  m.ycol = calloc((size_t)p->n_groups, sizeof *m.ycol);
+  m.xcol = calloc((size_t)total, sizeof *m.xcol);
+  m.wcol = calloc((size_t)p->n_layers * SP_PLAN_MAX_PRED, sizeof *m.wcol);
+  m.lp = glp_create_prob();
+  if (!m.ycol || !m.xcol || !m.wcol) {
+    st = sp_fail(SP_ERR_RUNTIME, "plan: out of memory");
+    goto done;
+  }
+  build_columns(&m);
+  m.acc = calloc((size_t)m.ncols + 1, sizeof *m.acc);
+  m.mark = calloc((size_t)m.ncols + 1, 1);
+  m.ind = malloc(((size_t)m.ncols + 1) * sizeof *m.ind);
+  m.val = malloc(((size_t)m.ncols + 1) * sizeof *m.val);
+  if (!m.acc || !m.mark || !m.ind || !m.val) {
+    st = sp_fail(SP_ERR_RUNTIME, "plan: out of memory");
+    goto done;
+  }
+  build_links(&m);
+  build_transitions(&m);
+  build_memory(&m, &ev);
+  build_bounds_and_objective(&m);
+  if ((st = sp_ilp_heuristic_init(&m, params->warm_start))) goto done;
+  int term = glp_term_out(params->verbose ? GLP_ON : GLP_OFF);
+  st = solve(&m, params, plan, t0);
+  glp_term_out(term);
+  if (!st && plan->result == SP_PLAN_INFEASIBLE)
+    snprintf(plan->message, sizeof plan->message, "infeasible: no plan meets the bounds");
+  if (!st && plan->result == SP_PLAN_TIME_LIMIT)
+    snprintf(plan->message, sizeof plan->message, "time limit of %.1f s reached%s", params->time_limit_s,
+             plan->has_plan ? "; the plan is the best found, not proven optimal" : " before any plan was found");
+done:
+  if (m.lp) glp_delete_prob(m.lp);
+  sp_ilp_heuristic_free(&m);
+  free(m.ycol), free(m.xcol), free(m.wcol), free(m.acc), free(m.mark), free(m.ind), free(m.val);
+  sp_plan_eval_free(&ev);
+  sp_plan_filter_free(&f);
+  plan->solve_s = sp_plan_now() - t0;
+  return st;
+}
+
+sp_status sp_plan_ilp(const sp_plan_problem *p, const sp_ilp_params *params, sp_plan *plan) {
+  sp_ilp_params defaults;
+  if (!params) sp_ilp_params_init(&defaults), params = &defaults;
+  sp_status st = sp_plan_ilp_solve(p, params, plan);
+  if (st || plan->result != SP_PLAN_INFEASIBLE || !params->nearest) return st;
+  double t0 = sp_plan_now();
+  st = sp_plan_nearest_bounds(p, params, &plan->nearest, plan->message, (int)sizeof plan->message);
+  plan->solve_s += sp_plan_now() - t0;
+  return st;
+}

@@ -1,0 +1,96 @@
+/* What the planner's solvers share and nobody else needs: a reusable
+ * evaluator, plan bookkeeping, the option filter and the clock. */
+#ifndef SP_PLAN_INTERNAL_H
+#define SP_PLAN_INTERNAL_H
+
+#include "planner/planner.h"
+
+/* Liveness and scratch for scoring many choices without allocating. */
+typedef struct sp_plan_eval {
+  const sp_plan_problem *p;
+  int *last;        /* [L] last step at which layer l's output is live */
+  int input_last;   /* last step at which the network input is live */
+  int *setter;      /* [G] layer that fixed the group's keep (conflict messages) */
+  int *keep;        /* [G] scratch */
+  double *diff;     /* [L+1] activation bytes entering/leaving the live set */
+  double *step;     /* [L] memory at each step of the last plan run */
+} sp_plan_eval;
+
+sp_status sp_plan_eval_init(sp_plan_eval *e, const sp_plan_problem *p);
+void sp_plan_eval_free(sp_plan_eval *e);
+/* As sp_plan_evaluate; `keep` may be NULL. */
+sp_status sp_plan_eval_run(sp_plan_eval *e, const int *option, int *keep, sp_plan_metrics *m);
+
+/* Frees and reallocates plan's arrays for p and resets every field. */
+sp_status sp_plan_prepare(sp_plan *plan, const sp_plan_problem *p);
+
+/* Stores a choice of options in plan (keep levels, metrics, objective,
+ * has_plan = 1). Fails when the choice is inconsistent. */
+sp_status sp_plan_store(sp_plan *plan, const sp_plan_problem *p, const int *option);
+
+/* Additive tolerance for comparing against a bound of this value. */
+double sp_plan_tol(double bound);
+
+/* Monotonic seconds. */
+double sp_plan_now(void);
+
+/* Which metrics can change the answer: the objective's and every bound's.
+ * Options that differ only in irrelevant metrics are interchangeable. */
+typedef struct sp_plan_relevance {
+  int latency, memory, accuracy;
+} sp_plan_relevance;
+sp_plan_relevance sp_plan_relevant(const sp_plan_problem *p);
+
+/* Options that can appear in an optimal plan: alive[flat] is 1 for kept
+ * options; repr[flat] is the kept option that dominates a dropped one (same
+ * keep_in, keep_out, residency; no worse in any relevant metric), or -1 when
+ * the option cannot meet the bounds in any plan. flat = first[l] + o. */
+typedef struct sp_plan_filter {
+  int *first;       /* [L+1] */
+  char *alive;      /* [total] */
+  int *repr;        /* [total] option index within its layer, or -1 */
+  char **keep_ok;   /* [G][n_keep] keep levels whose group drop fits the budget */
+  int n_alive;
+  int empty_layer;  /* a layer with no option left, or -1 */
+} sp_plan_filter;
+
+sp_status sp_plan_filter_build(sp_plan_filter *f, const sp_plan_problem *p, int prune);
+void sp_plan_filter_free(sp_plan_filter *f);
+
+/* Local search on a consistent plan (local_search.c). `alive`, when set
+ * (from a filter), restricts the options moves may pick. */
+typedef struct sp_plan_ls {
+  const sp_plan_problem *p;
+  const char *alive;
+  const int *first;
+  sp_plan_eval ev;
+  int *option, *keep;       /* the current plan */
+  int *trial, *trial_keep;  /* scratch */
+  sp_plan_metrics m;        /* the current plan's metrics */
+  double *step;             /* [L] the current plan's memory per step */
+  int top, top2;            /* the steps with the largest and second largest memory */
+  int *succ, *succ_first;   /* consumers of layer l: succ[succ_first[l]..succ_first[l+1]) as c*MAX_PRED+i */
+} sp_plan_ls;
+
+sp_status sp_plan_ls_init(sp_plan_ls *ls, const sp_plan_problem *p, const sp_plan_filter *f);
+void sp_plan_ls_free(sp_plan_ls *ls);
+/* Makes option the current plan; fails when it is inconsistent. */
+sp_status sp_plan_ls_set(sp_plan_ls *ls, const int *option);
+/* Moves towards the bounds (most violation removed per objective lost)
+ * until they hold; returns whether they do. */
+int sp_plan_ls_repair(sp_plan_ls *ls, int max_steps);
+/* Best-improvement moves that keep the bounds; returns the moves made. */
+int sp_plan_ls_improve(sp_plan_ls *ls, int max_steps);
+/* Layer l's best option with the given keep levels, by its own score plus
+ * (for latency) the transitions from its predecessors' options; -1 if none. */
+int sp_plan_ls_best_compatible(const sp_plan_ls *ls, int l, const int *keep, const int *option);
+/* A layer's own cost under the objective (transitions and coupling ignored),
+ * and the order it induces (ties by latency). */
+double sp_plan_own_score(const sp_plan_problem *p, const sp_plan_option *op);
+int sp_plan_own_better(const sp_plan_problem *p, const sp_plan_option *a, const sp_plan_option *b);
+
+/* The ILP without the nearest-bounds diagnosis (infeasible.c calls it on
+ * relaxed copies of the problem). */
+sp_status sp_plan_ilp_solve(const sp_plan_problem *p, const sp_ilp_params *params, sp_plan *plan);
+
+#endif

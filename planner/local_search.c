@@ -1,0 +1,204 @@
+/* Moves on a consistent plan, shared by the greedy baseline and the ILP's
+ * primal heuristics. A move changes one layer's option (same keep levels),
+ * or one group's keep level with the layers touching it re-picked. Repair
+ * takes the moves that buy the most bound violation per objective lost;
+ * improve takes the feasible move that gains the most objective. */
+#include "planner/internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+double sp_plan_own_score(const sp_plan_problem *p, const sp_plan_option *op) {
+  switch (p->objective) {
+    case SP_PLAN_MIN_MEMORY: return op->weight_bytes + op->workspace_bytes;
+    case SP_PLAN_MAX_ACCURACY: return op->drop;
+    default: return op->latency_ms;
+  }
+}
+
+int sp_plan_own_better(const sp_plan_problem *p, const sp_plan_option *a, const sp_plan_option *b) {
+  double sa = sp_plan_own_score(p, a), sb = sp_plan_own_score(p, b);
+  return sa < sb || (sa == sb && a->latency_ms < b->latency_ms);
+}
+
+static int usable(const sp_plan_ls *ls, int l, int o) { return !ls->alive || ls->alive[ls->first[l] + o]; }
+
+int sp_plan_ls_best_compatible(const sp_plan_ls *ls, int l, const int *keep, const int *option) {
+  const sp_plan_problem *p = ls->p;
+  const sp_plan_layer *ly = &p->layers[l];
+  int best = -1;
+  double best_cost = INFINITY;
+  for (int o = 0; o < ly->n_opt; o++) {
+    const sp_plan_option *op = &ly->opt[o];
+    if (op->keep_in != keep[ly->g_in] || op->keep_out != keep[ly->g_out] || !usable(ls, l, o)) continue;
+    double cost = sp_plan_own_score(p, op);
+    for (int i = 0; i < ly->n_pred && p->objective == SP_PLAN_MIN_LATENCY; i++)
+      if (ly->trans[i] && option[ly->pred[i]] >= 0)
+        cost += ly->trans[i][p->layers[ly->pred[i]].opt[option[ly->pred[i]]].residency * p->n_res + op->residency];
+    if (best < 0 || cost < best_cost || (cost == best_cost && sp_plan_own_better(p, op, &ly->opt[best])))
+      best = o, best_cost = cost;
+  }
+  return best;
+}
+
+sp_status sp_plan_ls_init(sp_plan_ls *ls, const sp_plan_problem *p, const sp_plan_filter *f) {
+  memset(ls, 0, sizeof *ls);
+  ls->p = p;
+  if (f) ls->alive = f->alive, ls->first = f->first;
+  int L = p->n_layers, G = p->n_groups, E = 0;
+  for (int l = 0; l < L; l++) E += p->layers[l].n_pred;
+  ls->option = malloc((size_t)(2 * L + 2 * G) * sizeof *ls->option);
+  ls->step = malloc((size_t)L * sizeof *ls->step);
+  ls->succ_first = calloc((size_t)L + 1, sizeof *ls->succ_first);
+  ls->succ = malloc(((size_t)E + 1) * sizeof *ls->succ);
+  sp_status st = ls->option && ls->step && ls->succ_first && ls->succ ? sp_plan_eval_init(&ls->ev, p)
+                                                                       : sp_fail(SP_ERR_RUNTIME, "plan: out of memory");
+  if (st) {
+    free(ls->option), free(ls->step), free(ls->succ_first), free(ls->succ);
+    return st;
+  }
+  ls->trial = ls->option + L;
+  ls->keep = ls->option + 2 * L;
+  ls->trial_keep = ls->keep + G;
+  for (int l = 0; l < L; l++)
+    for (int i = 0; i < p->layers[l].n_pred; i++) ls->succ_first[p->layers[l].pred[i] + 1]++;
+  for (int l = 0; l < L; l++) ls->succ_first[l + 1] += ls->succ_first[l];
+  for (int l = 0, *fill = ls->trial; l < L; l++) fill[l] = ls->succ_first[l];
+  for (int c = 0; c < L; c++)
+    for (int i = 0; i < p->layers[c].n_pred; i++) ls->succ[ls->trial[p->layers[c].pred[i]]++] = c * SP_PLAN_MAX_PRED + i;
+  return SP_OK;
+}
+
+void sp_plan_ls_free(sp_plan_ls *ls) {
+  free(ls->option), free(ls->step), free(ls->succ_first), free(ls->succ);
+  sp_plan_eval_free(&ls->ev);
+  memset(ls, 0, sizeof *ls);
+}
+
+sp_status sp_plan_ls_set(sp_plan_ls *ls, const int *option) {
+  int L = ls->p->n_layers;
+  if (option != ls->option) memcpy(ls->option, option, (size_t)L * sizeof *option);
+  sp_status st = sp_plan_eval_run(&ls->ev, ls->option, ls->keep, &ls->m);
+  if (st) return st;
+  memcpy(ls->step, ls->ev.step, (size_t)L * sizeof *ls->step);
+  ls->top = 0, ls->top2 = -1;
+  for (int s = 1; s < L; s++)
+    if (ls->step[s] > ls->step[ls->top]) ls->top2 = ls->top, ls->top = s;
+    else if (ls->top2 < 0 || ls->step[s] > ls->step[ls->top2]) ls->top2 = s;
+  return SP_OK;
+}
+
+/* Metrics after layer l switches to option o with the same keep levels,
+ * in O(edges of l): only its own terms, its edges' transitions, the weight
+ * total and its step's workspace change. */
+static void option_move(const sp_plan_ls *ls, int l, int o, sp_plan_metrics *m) {
+  const sp_plan_problem *p = ls->p;
+  const sp_plan_layer *ly = &p->layers[l];
+  const sp_plan_option *a = &ly->opt[ls->option[l]], *b = &ly->opt[o];
+  int R = p->n_res;
+  double dt = 0;
+  for (int i = 0; i < ly->n_pred; i++)
+    if (ly->trans[i]) {
+      int r = p->layers[ly->pred[i]].opt[ls->option[ly->pred[i]]].residency;
+      dt += ly->trans[i][r * R + b->residency] - ly->trans[i][r * R + a->residency];
+    }
+  for (int j = ls->succ_first[l]; j < ls->succ_first[l + 1]; j++) {
+    int c = ls->succ[j] / SP_PLAN_MAX_PRED, i = ls->succ[j] % SP_PLAN_MAX_PRED;
+    const double *t = p->layers[c].trans[i];
+    if (t) {
+      int r = p->layers[c].opt[ls->option[c]].residency;
+      dt += t[b->residency * R + r] - t[a->residency * R + r];
+    }
+  }
+  double dw = b->weight_bytes - a->weight_bytes;
+  double others = ls->top != l ? ls->step[ls->top] : ls->top2 >= 0 ? ls->step[ls->top2] : -INFINITY;
+  *m = ls->m;
+  m->latency_ms += b->latency_ms - a->latency_ms + dt;
+  m->transition_ms += dt;
+  m->accuracy -= b->drop - a->drop;
+  m->peak_bytes = fmax(others + dw, ls->step[l] + dw + b->workspace_bytes - a->workspace_bytes);
+}
+
+/* How far metrics are from the bounds, each relative to its bound. */
+static double violation(const sp_plan_problem *p, const sp_plan_metrics *m) {
+  const sp_plan_bounds *b = &p->bounds;
+  if (sp_plan_fits(b, m)) return 0;
+  double v = 0;
+  if (isfinite(b->min_accuracy))
+    v += fmax(0, b->min_accuracy - m->accuracy) / fmax(p->base_accuracy - b->min_accuracy, 1e-3);
+  if (isfinite(b->max_memory)) v += fmax(0, m->peak_bytes - b->max_memory) / fmax(b->max_memory, 1);
+  if (isfinite(b->max_latency)) v += fmax(0, m->latency_ms - b->max_latency) / fmax(b->max_latency, 1e-6);
+  return fmax(v, 1e-12);
+}
+
+/* Objective lost by going from a to b (negative: gained). */
+static double loss(const sp_plan_problem *p, const sp_plan_metrics *a, const sp_plan_metrics *b) {
+  double d = sp_plan_objective_value(p->objective, b) - sp_plan_objective_value(p->objective, a);
+  return p->objective == SP_PLAN_MAX_ACCURACY ? -d : d;
+}
+
+/* Scores a move to metrics m: > 0 when it is acceptable. */
+static double score(const sp_plan_ls *ls, const sp_plan_metrics *m, int improve) {
+  double lost = loss(ls->p, &ls->m, m), now = fabs(sp_plan_objective_value(ls->p->objective, &ls->m));
+  if (improve) return sp_plan_fits(&ls->p->bounds, m) && lost < -sp_plan_tol(now) ? -lost : 0;
+  double v = violation(ls->p, &ls->m), v2 = violation(ls->p, m);
+  if (v2 >= v - 1e-15) return 0;
+  return (v - v2) / (fmax(lost, 0) / fmax(now, 1e-9) + 1e-6);
+}
+
+/* Applies the best move; 0 when none qualifies. */
+static int step(sp_plan_ls *ls, int improve) {
+  const sp_plan_problem *p = ls->p;
+  size_t bytes = (size_t)p->n_layers * sizeof(int);
+  double best = 0;
+  int best_l = -1, best_o = -1, best_g = -1, best_k = -1;
+  sp_plan_metrics m;
+  for (int l = 0; l < p->n_layers; l++) {
+    const sp_plan_layer *ly = &p->layers[l];
+    for (int o = 0; o < ly->n_opt; o++) {
+      if (o == ls->option[l] || ly->opt[o].keep_in != ls->keep[ly->g_in] ||
+          ly->opt[o].keep_out != ls->keep[ly->g_out] || !usable(ls, l, o))
+        continue;
+      option_move(ls, l, o, &m);
+      double s = score(ls, &m, improve);
+      if (s > best) best = s, best_l = l, best_o = o, best_g = -1;
+    }
+  }
+  for (int g = 0; g < p->n_groups; g++)
+    for (int k = 0; k < p->groups[g].n_keep; k++) {
+      if (k == ls->keep[g]) continue;
+      memcpy(ls->trial_keep, ls->keep, (size_t)p->n_groups * sizeof(int));
+      ls->trial_keep[g] = k;
+      memcpy(ls->trial, ls->option, bytes);
+      int ok = 1;
+      for (int l = 0; l < p->n_layers && ok; l++)
+        if (p->layers[l].g_in == g || p->layers[l].g_out == g)
+          ok = (ls->trial[l] = sp_plan_ls_best_compatible(ls, l, ls->trial_keep, ls->trial)) >= 0;
+      double s = ok && !sp_plan_eval_run(&ls->ev, ls->trial, NULL, &m) ? score(ls, &m, improve) : 0;
+      if (s > best) best = s, best_g = g, best_k = k, best_l = -1;
+    }
+  if (best_l >= 0) {
+    ls->option[best_l] = best_o;
+  } else if (best_g >= 0) {
+    ls->keep[best_g] = best_k;
+    for (int l = 0; l < p->n_layers; l++)
+      if (p->layers[l].g_in == best_g || p->layers[l].g_out == best_g)
+        ls->option[l] = sp_plan_ls_best_compatible(ls, l, ls->keep, ls->option);
+  } else {
+    return 0;
+  }
+  return sp_plan_ls_set(ls, ls->option) == SP_OK;
+}
+
+int sp_plan_ls_repair(sp_plan_ls *ls, int max_steps) {
+  for (int i = 0; i < max_steps && !sp_plan_fits(&ls->p->bounds, &ls->m); i++)
+    if (!step(ls, 0)) break;
+  return sp_plan_fits(&ls->p->bounds, &ls->m);
+}
+
+int sp_plan_ls_improve(sp_plan_ls *ls, int max_steps) {
+  int n = 0;
+  while (n < max_steps && step(ls, 1)) n++;
+  return n;
+}
