@@ -1,6 +1,7 @@
-/* stackplan infer: run a model on a seeded random batch, report the outputs,
- * the kernel variants used and the latency, optionally checked against the
- * reference kernels. */
+/* stackplan infer: run a model on a seeded random batch or on a .npy batch,
+ * report the outputs, the kernel variants used and the latency, optionally
+ * checked against the reference kernels and written to a .npy file. The
+ * dataset evaluation (--data) lives in infer_data.c. */
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <math.h>
@@ -11,17 +12,24 @@
 #include "cli.h"
 #include "engine/executor.h"
 #include "engine/model.h"
+#include "engine/npy.h"
 #include "engine/rng.h"
+#include "infer.h"
 #include "kernels/registry.h"
 #include "profiler/timer.h"
 
 static const char usage_text[] =
     "usage: stackplan infer MODEL [--batch N] [--threads T] [--repeat R] [--seed S]\n"
     "                             [--reference] [--check] [--layers]\n"
+    "       stackplan infer MODEL --input X.npy [--output Y.npy] [options]\n"
+    "       stackplan infer MODEL --data fashion-mnist [--split test|calib] [--limit N]\n"
+    "                             [--batch N] [--threads T] [--verbose]\n"
     "\n"
-    "Runs MODEL (a zoo spec such as vgg16 or resnet18:w=0.5,c=1) on a batch of\n"
-    "seeded random inputs and prints the predicted classes, the kernel variant of\n"
-    "each op and the median latency of R runs (after 2 warm-up runs).\n"
+    "Runs MODEL (a zoo spec such as vgg16 or resnet18:w=0.5,c=1, or an .onnx file)\n"
+    "on a batch of seeded random inputs (default) or on the images of X.npy, and\n"
+    "prints the predicted classes, the kernel variant of each op and the median\n"
+    "latency of R runs (after 2 warm-up runs). With --data, prints the top-1\n"
+    "accuracy on a dataset and the median latency per image.\n"
     "\n"
     "  --batch N      images per run (default 1)\n"
     "  --threads T    threads per kernel call (default 1)\n"
@@ -30,12 +38,33 @@ static const char usage_text[] =
     "  --reference    run every op with its naive reference kernel\n"
     "  --check        also run the reference kernels and compare the outputs\n"
     "                 (exit 1 if they differ beyond 1e-3 relative to the logit range)\n"
-    "  --layers       print the variant chosen for every node\n";
+    "  --layers       print the variant chosen for every node\n"
+    "  --input X      float32 .npy of shape N x C x H x W (the batch is N)\n"
+    "  --output Y     write the outputs as a float32 .npy of shape N x classes\n"
+    "  --data NAME    evaluate on a dataset: fashion-mnist (from $SP_DATA_DIR, default\n"
+    "                 /usr/share/datasets/fashion-mnist)\n"
+    "  --split S      test (10,000 images, default) or calib (last 5,000 training images)\n"
+    "  --limit N      only the first N images of the split\n"
+    "  --verbose      print the dataset directory and normalisation statistics\n";
 
-typedef struct infer_options {
-  const char *model;
-  int batch, threads, repeat, seed, reference, check, layers;
-} infer_options;
+/* Options that do not fit the chosen mode are errors, not silently ignored. */
+static int check_modes(infer_options *o) {
+  if (o->data && (o->input || o->output))
+    return sp_cli_error("infer", 2, "--data cannot be combined with --input/--output");
+  if (o->data && (o->given_seed || o->given_repeat || o->check))
+    return sp_cli_error("infer", 2, "--seed, --repeat and --check do not apply to --data");
+  if (!o->data && (o->split || o->limit))
+    return sp_cli_error("infer", 2, "--split and --limit need --data");
+  if (o->split && strcmp(o->split, "test") && strcmp(o->split, "calib"))
+    return sp_cli_error("infer", 2, "--split expects test or calib, got '%s'", o->split);
+  if (o->output && !o->input)
+    return sp_cli_error("infer", 2, "--output needs --input (the outputs of which inputs?)");
+  if (o->input && (o->given_batch || o->given_seed))
+    return sp_cli_error("infer", 2, "--batch and --seed do not apply to --input (the batch "
+                        "is the file's first dimension)");
+  if (!o->split) o->split = "test";
+  return 0;
+}
 
 static int parse_options(int argc, char **argv, infer_options *o) {
   static const struct option longopts[] = {
@@ -43,6 +72,9 @@ static int parse_options(int argc, char **argv, infer_options *o) {
       {"repeat", required_argument, 0, 'r'}, {"seed", required_argument, 0, 's'},
       {"reference", no_argument, 0, 'R'},   {"check", no_argument, 0, 'c'},
       {"layers", no_argument, 0, 'l'},      {"help", no_argument, 0, 'h'},
+      {"input", required_argument, 0, 'i'}, {"output", required_argument, 0, 'o'},
+      {"data", required_argument, 0, 'd'},  {"split", required_argument, 0, 'S'},
+      {"limit", required_argument, 0, 'L'}, {"verbose", no_argument, 0, 'v'},
       {0, 0, 0, 0}};
   *o = (infer_options){.batch = 1, .threads = 1, .repeat = 10, .seed = 1};
   optind = 0;
@@ -50,13 +82,19 @@ static int parse_options(int argc, char **argv, infer_options *o) {
   int c;
   while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
     switch (c) {
-      case 'b': if (!sp_cli_parse_int("infer", "--batch", optarg, 1, 4096, &o->batch)) return 2; break;
+      case 'b': if (!sp_cli_parse_int("infer", "--batch", optarg, 1, 4096, &o->batch)) return 2; o->given_batch = 1; break;
       case 't': if (!sp_cli_parse_int("infer", "--threads", optarg, 1, 256, &o->threads)) return 2; break;
-      case 'r': if (!sp_cli_parse_int("infer", "--repeat", optarg, 1, 100000, &o->repeat)) return 2; break;
-      case 's': if (!sp_cli_parse_int("infer", "--seed", optarg, 0, 1 << 30, &o->seed)) return 2; break;
+      case 'r': if (!sp_cli_parse_int("infer", "--repeat", optarg, 1, 100000, &o->repeat)) return 2; o->given_repeat = 1; break;
+      case 's': if (!sp_cli_parse_int("infer", "--seed", optarg, 0, 1 << 30, &o->seed)) return 2; o->given_seed = 1; break;
+      case 'L': if (!sp_cli_parse_int("infer", "--limit", optarg, 1, 1 << 30, &o->limit)) return 2; break;
       case 'R': o->reference = 1; break;
       case 'c': o->check = 1; break;
       case 'l': o->layers = 1; break;
+      case 'v': o->verbose = 1; break;
+      case 'i': o->input = optarg; break;
+      case 'o': o->output = optarg; break;
+      case 'd': o->data = optarg; break;
+      case 'S': o->split = optarg; break;
       case 'h': fputs(usage_text, stdout); return -1;
       default:
         return sp_cli_error("infer", 2, "unknown or incomplete option '%s' (see --help)",
@@ -67,7 +105,7 @@ static int parse_options(int argc, char **argv, infer_options *o) {
     return sp_cli_error("infer", 2, optind >= argc ? "missing MODEL (see --help)"
                                                    : "expected one MODEL, got extra arguments");
   o->model = argv[optind];
-  return 0;
+  return check_modes(o);
 }
 
 /* Runs the executor once per repeat and returns the median seconds per run. */
@@ -89,7 +127,7 @@ static double time_runs(sp_executor *e, const float *in, float *out, int repeat,
   return median;
 }
 
-static void print_variants(const sp_graph *g, const sp_executor *e, int per_node) {
+void sp_infer_print_variants(const sp_graph *g, const sp_executor *e, int per_node) {
   if (per_node) {
     for (int i = 1; i < g->n_nodes; i++)
       printf("  %-28s %-16s %s\n", g->nodes[i].name, sp_op_name(g->nodes[i].op),
@@ -109,16 +147,18 @@ static void print_variants(const sp_graph *g, const sp_executor *e, int per_node
   printf("\n");
 }
 
+int sp_infer_argmax(const float *row, int n) {
+  int best = 0;
+  for (int k = 1; k < n; k++)
+    if (row[k] > row[best]) best = k;
+  return best;
+}
+
 static void print_predictions(const float *out, int batch, int classes) {
   int shown = batch < 8 ? batch : 8;
   printf("predictions:");
-  for (int b = 0; b < shown; b++) {
-    const float *row = out + (size_t)b * (size_t)classes;
-    int best = 0;
-    for (int k = 1; k < classes; k++)
-      if (row[k] > row[best]) best = k;
-    printf(" %d", best);
-  }
+  for (int b = 0; b < shown; b++)
+    printf(" %d", sp_infer_argmax(out + (size_t)b * (size_t)classes, classes));
   printf("%s\n", batch > shown ? " ..." : "");
 }
 
@@ -134,6 +174,38 @@ static double relative_max_diff(const float *a, const float *b, size_t n) {
   return diff / fmax(hi - lo, 1e-12);
 }
 
+/* The input batch: seeded random numbers, or the images of --input (whose
+ * shape must be N x C x H x W of the model's input). Sets o->batch. */
+static sp_status load_input(infer_options *o, const sp_graph *g, float **in) {
+  *in = NULL;
+  if (!o->input) {
+    size_t count = (size_t)o->batch * sp_dims_count(g->input);
+    if (!(*in = malloc(count * sizeof **in)))
+      return sp_fail(SP_ERR_RUNTIME, "out of memory for a batch of %d", o->batch);
+    sp_rng rng;
+    sp_rng_seed(&rng, (uint64_t)o->seed);
+    for (size_t i = 0; i < count; i++) (*in)[i] = sp_rng_normal(&rng);
+    return SP_OK;
+  }
+  sp_npy x;
+  sp_status s = sp_npy_read_file(o->input, &x);
+  if (s) return s;
+  sp_dims d = g->input;
+  if (x.rank != 4 || x.shape[0] < 1 || x.shape[0] > 65536 || x.shape[1] != d.c ||
+      x.shape[2] != d.h || x.shape[3] != d.w) {
+    char shape[96] = "";
+    for (int i = 0; i < x.rank; i++)
+      snprintf(shape + strlen(shape), sizeof shape - strlen(shape), "%s%lld", i ? "x" : "",
+               (long long)x.shape[i]);
+    sp_npy_free(&x);
+    return sp_fail(SP_ERR_INPUT, "%s: shape %s does not fit model %s, which takes N x %d x %d x %d "
+                   "(N <= 65536)", o->input, shape, o->model, d.c, d.h, d.w);
+  }
+  o->batch = (int)x.shape[0];
+  *in = x.data; /* taken over */
+  return SP_OK;
+}
+
 int sp_cmd_infer(int argc, char **argv) {
   infer_options o;
   int rc = parse_options(argc, argv, &o);
@@ -144,19 +216,22 @@ int sp_cmd_infer(int argc, char **argv) {
   float *in = NULL, *out = NULL, *ref_out = NULL;
   sp_status s = sp_model_load(o.model, &g);
   if (s) return sp_cli_fail("infer", s);
-
-  size_t in_count = (size_t)o.batch * sp_dims_count(g->input);
+  if (o.data) {
+    rc = sp_infer_data(&o, g);
+    sp_graph_free(g);
+    return rc;
+  }
+  if ((s = load_input(&o, g, &in))) {
+    rc = sp_cli_fail("infer", s);
+    goto done;
+  }
   int classes = (int)sp_dims_count(g->nodes[g->output].out);
   size_t out_count = (size_t)o.batch * (size_t)classes;
-  in = malloc(in_count * sizeof *in);
   out = malloc(out_count * sizeof *out);
-  if (!in || !out) {
+  if (!out) {
     rc = sp_cli_error("infer", 1, "out of memory for a batch of %d", o.batch);
     goto done;
   }
-  sp_rng rng;
-  sp_rng_seed(&rng, (uint64_t)o.seed);
-  for (size_t i = 0; i < in_count; i++) in[i] = sp_rng_normal(&rng);
 
   sp_exec_options opt = sp_exec_options_default();
   opt.batch = o.batch;
@@ -169,7 +244,7 @@ int sp_cmd_infer(int argc, char **argv) {
   }
   printf("model: %s (input %dx%dx%d, batch %d, threads %d)\n", g->name, g->input.c, g->input.h,
          g->input.w, o.batch, o.threads);
-  print_variants(g, e, o.layers);
+  sp_infer_print_variants(g, e, o.layers);
   double p10, p90, median = time_runs(e, in, out, o.repeat, &p10, &p90);
   print_predictions(out, o.batch, classes);
   printf("latency: median %.3f ms per run (p10 %.3f, p90 %.3f, n=%d), %.3f ms per image\n",
@@ -189,7 +264,15 @@ int sp_cmd_infer(int argc, char **argv) {
     int ok = diff <= 1e-3;
     printf("check: max |output - reference| = %.2e of the logit range (%s)\n", diff,
            ok ? "ok" : "MISMATCH");
-    if (!ok) rc = sp_cli_error("infer", 1, "outputs differ from the reference kernels");
+    if (!ok) {
+      rc = sp_cli_error("infer", 1, "outputs differ from the reference kernels");
+      goto done;
+    }
+  }
+  if (o.output) {
+    int64_t shape[2] = {o.batch, classes};
+    if ((s = sp_npy_write_file(o.output, out, 2, shape))) rc = sp_cli_fail("infer", s);
+    else printf("output: %s (%d x %d float32)\n", o.output, o.batch, classes);
   }
 done:
   sp_executor_free(e);
