@@ -14,6 +14,7 @@ int sp_cmd_infer(int argc, char **argv);
 int sp_cmd_demo(int argc, char **argv);
 int sp_cmd_bench(int argc, char **argv);
 int sp_cmd_memory(int argc, char **argv);
+int sp_cmd_devices(int argc, char **argv);
 
 /* Prints "stackplan <cmd>: <message>" on stderr and returns `code`. */
 int sp_cli_error(const char *cmd, int code, const char *fmt, ...)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "engine/cl_runtime.h"
 #include "engine/executor.h"
 #include "engine/model.h"
 #include "engine/model_info.h"
@@ -14,10 +15,11 @@
 #include "kernels/registry.h"
 #include "profiler/layer_bench.h"
 #include "profiler/peak.h"
+#include "profiler/transfer.h"
 
 static const char usage_text[] =
     "usage: stackplan bench MODEL [--threads T] [--batch N] [--min-time S] [--layer NAME]\n"
-    "                             [--reference]\n"
+    "                             [--reference] [--device ID]\n"
     "\n"
     "Times every registered kernel variant that supports each layer of MODEL (a zoo\n"
     "spec or an .onnx file): one line per layer and variant with the shape, the\n"
@@ -30,16 +32,21 @@ static const char usage_text[] =
     "  --batch N      images per call (default 1)\n"
     "  --min-time S   seconds of timed runs per measurement (default 0.1)\n"
     "  --layer NAME   only this layer (no end-to-end line)\n"
-    "  --reference    also time the naive reference kernels\n";
+    "  --reference    also time the naive reference kernels\n"
+    "  --device ID    also time the OpenCL and CLBlast variants on that device (an id\n"
+    "                 of `stackplan devices`: N or P:D); their time includes waiting\n"
+    "                 for the device, kernel builds are prepare time and not counted\n";
 
 typedef struct bench_options {
   const char *model, *layer;
   int threads, batch, reference;
   double min_time;
+  int device_index;      /* -1: host variants only */
+  sp_cl_device *device;  /* opened when --device was given */
 } bench_options;
 
 static int parse_options(int argc, char **argv, bench_options *o) {
-  *o = (bench_options){.threads = 1, .batch = 1, .min_time = 0.1};
+  *o = (bench_options){.threads = 1, .batch = 1, .min_time = 0.1, .device_index = -1};
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
     if (sp_cli_is_help(arg)) {
@@ -61,6 +68,9 @@ static int parse_options(int argc, char **argv, bench_options *o) {
       o->layer = argv[++i];
     } else if (!strcmp(arg, "--reference")) {
       o->reference = 1;
+    } else if (!strcmp(arg, "--device") && value) {
+      if (sp_cl_parse_device(value, &o->device_index)) return sp_cli_fail("bench", SP_ERR_INPUT);
+      i++;
     } else if (arg[0] == '-') {
       return sp_cli_error("bench", 2, "unknown or incomplete option '%s' (see --help)", arg);
     } else if (o->model) {
@@ -70,6 +80,8 @@ static int parse_options(int argc, char **argv, bench_options *o) {
     }
   }
   if (!o->model) return sp_cli_error("bench", 2, "missing MODEL (see --help)");
+  if (o->device_index >= 0 && sp_cl_device_get(o->device_index, &o->device))
+    return sp_cli_fail("bench", SP_ERR_RUNTIME);
   return 0;
 }
 
@@ -98,19 +110,24 @@ static const sp_variant *bench_layer(const sp_graph *g, int i, const bench_optio
   int with_reference = o->reference || sp_registry_default(g, n, o->threads)->algo == SP_ALGO_REFERENCE;
   for (int k = 0; k < count; k++) {
     const sp_variant *v = &all[k];
-    if (!sp_variant_supports(v, g, n) || (v->algo == SP_ALGO_REFERENCE && !with_reference))
+    int on_device = sp_variant_on_device(v);
+    if ((on_device && !o->device) || !sp_variant_supports(v, g, n) ||
+        (v->algo == SP_ALGO_REFERENCE && !with_reference))
       continue;
     sp_layer_timing t;
-    if (sp_layer_bench(g, i, v, o->batch, o->threads, &mopt, &t)) {
+    if (sp_layer_bench_at(g, i, v, o->batch, o->threads, on_device ? o->device : NULL, NULL,
+                          &mopt, &t)) {
       printf("%-22s %-26s %-24s %-34s failed: %s\n", n->name, desc, shape, v->name,
              sp_last_error());
       continue;
     }
     int used = v->backend == SP_BACKEND_SERIAL ? 1 : o->threads;
     double gflops = flops / t.time.median / 1e9;
-    printf("%-22s %-26s %-24s %-34s %9.4f ms %8.2f GFLOP/s %5.1f%% peak %10zu B\n", n->name,
-           desc, shape, v->name, 1e3 * t.time.median, gflops,
-           peak > 0 ? 100.0 * gflops / (peak * used) : 0.0, t.weight_bytes);
+    char of_peak[16] = "    -"; /* the CPU's peak says nothing about a device */
+    if (!on_device)
+      snprintf(of_peak, sizeof of_peak, "%5.1f", peak > 0 ? 100.0 * gflops / (peak * used) : 0.0);
+    printf("%-22s %-26s %-24s %-34s %9.4f ms %8.2f GFLOP/s %s%% peak %10zu B\n", n->name, desc,
+           shape, v->name, 1e3 * t.time.median, gflops, of_peak, t.weight_bytes);
     fflush(stdout);
     if (!best || t.time.median < best_time) best = v, best_time = t.time.median;
   }
@@ -128,6 +145,7 @@ static int bench_end_to_end(const sp_graph *g, const sp_variant **chosen, const 
   eo.batch = o->batch;
   eo.threads = o->threads;
   eo.variants = chosen;
+  eo.device = o->device_index >= 0 ? o->device_index : 0;
   sp_executor *e = NULL;
   sp_status s = sp_executor_create(g, &eo, &e);
   if (s) return sp_cli_fail("bench", s);
@@ -143,11 +161,18 @@ static int bench_end_to_end(const sp_graph *g, const sp_variant **chosen, const 
     sp_measure_options mopt = sp_measure_options_default();
     mopt.min_seconds = 10 * o->min_time;
     sp_timing t;
-    if (sp_measure(run_executor, ctx, &mopt, &t) == 0)
+    sp_status s = sp_executor_run(e, in, out); /* one checked run: a device may refuse */
+    if (s) rc = sp_cli_fail("bench", s);
+    else if (sp_measure(run_executor, ctx, &mopt, &t) == 0) {
+      sp_transfer_stats tr = sp_executor_transfers(e);
+      char moves[96] = "";
+      if (tr.uploads + tr.downloads)
+        snprintf(moves, sizeof moves, "; %d host<->device transfers, %.3f ms", tr.uploads + tr.downloads,
+                 1e3 * (tr.upload_seconds + tr.download_seconds));
       printf("end-to-end: %.3f ms (p10 %.3f, p90 %.3f, n=%d; threads %d, batch %d, fastest "
-             "variant per layer)\n",
-             1e3 * t.median, 1e3 * t.p10, 1e3 * t.p90, t.n, o->threads, o->batch);
-    else rc = sp_cli_error("bench", 1, "out of memory timing %s", g->name);
+             "variant per layer%s)\n",
+             1e3 * t.median, 1e3 * t.p10, 1e3 * t.p90, t.n, o->threads, o->batch, moves);
+    } else rc = sp_cli_error("bench", 1, "out of memory timing %s", g->name);
   } else {
     rc = sp_cli_error("bench", 1, "out of memory for a batch of %d", o->batch);
   }
@@ -180,8 +205,24 @@ int sp_cmd_bench(int argc, char **argv) {
          o.threads, peak);
   printf("# %-20s %-26s %-24s %-34s %12s %16s %10s %12s\n", "layer", "op", "shape", "variant",
          "median", "speed", "of peak", "weights");
+  if (o.device)
+    printf("# OpenCL device %d: %s (driver %s)\n", o.device_index, sp_cl_info(o.device)->name,
+           sp_cl_info(o.device)->driver);
   for (int i = only ? only : 1; i < (only ? only + 1 : g->n_nodes); i++)
     chosen[i] = bench_layer(g, i, &o, peak);
+  if (o.device) {
+    size_t bytes = (size_t)o.batch * sp_dims_count(g->input) * sizeof(float);
+    sp_transfer_timing tt;
+    sp_measure_options mopt = sp_measure_options_default();
+    mopt.min_seconds = o.min_time;
+    if (!sp_transfer_bench(o.device, bytes, &mopt, &tt))
+      printf("# host<->device transfer of the input (%zu B): upload %.4f ms, download %.4f ms\n",
+             bytes, 1e3 * tt.upload.median, 1e3 * tt.download.median);
+    sp_cl_stats st = sp_cl_get_stats();
+    printf("# OpenCL programs: %d compiled (%.2f s), %d loaded from the cache (%.2f s), %d reused "
+           "in this run\n", st.builds, st.build_seconds, st.cache_hits, st.load_seconds,
+           st.memory_hits);
+  }
   if (!only) rc = bench_end_to_end(g, chosen, &o);
   free(chosen);
   sp_graph_free(g);

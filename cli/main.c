@@ -18,6 +18,7 @@ static const command commands[] = {
     {"infer", sp_cmd_infer, "run a model on inputs and report outputs and latency"},
     {"bench", sp_cmd_bench, "time every kernel variant on every layer, then end to end"},
     {"memory", sp_cmd_memory, "runtime memory estimate against measured peak resident memory"},
+    {"devices", sp_cmd_devices, "list the OpenCL devices and the ids --device takes"},
     {"demo", sp_cmd_demo, "the main job: show the zoo and run it"},
 };
 

@@ -2,8 +2,10 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../kernels/registry.h"
+#include "cl_runtime.h"
 #include "model_info.h"
 
 struct sp_executor {
@@ -20,10 +22,24 @@ struct sp_executor {
   size_t workspace_bytes;
   size_t peak_live_bytes;     /* largest sum of live activations over the steps */
   float **node_out;           /* per node, valid during a run */
+
+  /* Residency: nodes whose variant runs on the OpenCL device keep their
+   * output in a device buffer of the same slot; per node and run, flags say
+   * on which side its output is valid, and a transfer makes it valid on the
+   * other side when a consumer needs it there. */
+  sp_cl_device *device;       /* opened when some node runs on the device */
+  unsigned char *on_device;   /* per node */
+  unsigned char *host_valid, *device_valid; /* per node, during a run */
+  void **device_buffers;      /* per buffer slot: cl_mem, or NULL when no device node uses it */
+  void *device_input;         /* device copy of the graph input, when a device node reads it */
+  void *device_workspace;     /* cl_mem of device_workspace_bytes */
+  size_t device_workspace_bytes;
+  sp_transfer_stats transfers; /* of the last run */
 };
 
 sp_exec_options sp_exec_options_default(void) {
-  return (sp_exec_options){.batch = 1, .threads = 1, .reference = 0, .variants = NULL};
+  return (sp_exec_options){.batch = 1, .threads = 1, .reference = 0, .variants = NULL,
+                           .device = 0, .params = NULL};
 }
 
 static sp_status choose_variants(sp_executor *e) {
@@ -37,9 +53,15 @@ static sp_status choose_variants(sp_executor *e) {
       return sp_fail(SP_ERR_INPUT, "node %s: variant %s cannot run this %s", n->name, v->name,
                      sp_op_name(n->op));
     e->variant[i] = v;
+    e->on_device[i] = (unsigned char)sp_variant_on_device(v);
     if (v->workspace_bytes) {
       size_t ws = v->workspace_bytes(g, n, e->opt.batch);
-      if (ws > e->workspace_bytes) e->workspace_bytes = ws;
+      size_t *max = e->on_device[i] ? &e->device_workspace_bytes : &e->workspace_bytes;
+      if (ws > *max) *max = ws;
+    }
+    if (e->on_device[i] && !e->device) {
+      sp_status s = sp_cl_device_get(e->opt.device, &e->device);
+      if (s) return sp_fail(s, "node %s runs %s: %s", n->name, v->name, sp_last_error());
     }
   }
   return SP_OK;
@@ -54,9 +76,10 @@ static sp_status prepare_weights(sp_executor *e) {
     const sp_node *n = &g->nodes[i];
     const sp_variant *v = e->variant[i];
     size_t bytes = (size_t)sp_node_weight_bytes(g, n);
-    if (v->prepare) {
+    if (v->prepare || v->prepare_device) {
       size_t prepared_bytes = 0;
-      sp_status s = v->prepare(g, n, &e->prepared[i], &prepared_bytes);
+      sp_status s = sp_variant_prepare(v, g, n, e->device, e->opt.params ? e->opt.params[i] : NULL,
+                                       &e->prepared[i], &prepared_bytes);
       if (s) return s;
       bytes = prepared_bytes + (n->bias ? (size_t)n->units * sizeof(float) : 0);
       if (e->opt.release_dense_weights && e->prepared[i]) {
@@ -120,6 +143,29 @@ static sp_status plan_buffers(sp_executor *e) {
   return SP_OK;
 }
 
+/* Device buffers for every slot a device node reads or writes (the slot's
+ * host buffer stays: it receives downloads), the input's device copy when
+ * a device node reads the input, and the device workspace. */
+static sp_status allocate_device(sp_executor *e) {
+  const sp_graph *g = e->graph;
+  e->device_buffers = calloc((size_t)e->n_buffers + 1, sizeof *e->device_buffers);
+  if (!e->device_buffers) return sp_fail(SP_ERR_RUNTIME, "out of memory for %s", g->name);
+  sp_status s = SP_OK;
+  for (int i = 1; i < g->n_nodes && !s; i++) {
+    if (!e->on_device[i]) continue;
+    for (int j = -1; j < g->nodes[i].n_inputs && !s; j++) {
+      int p = j < 0 ? i : g->nodes[i].inputs[j]; /* the output, then each input */
+      void **mem = p == 0 ? &e->device_input : &e->device_buffers[e->buffer_of[p]];
+      size_t bytes = p == 0 ? (size_t)e->opt.batch * sp_dims_count(g->input) * sizeof(float)
+                            : e->buffer_floats[e->buffer_of[p]] * sizeof(float);
+      if (!*mem) s = sp_cl_buffer_alloc(e->device, bytes, mem);
+    }
+  }
+  if (!s && e->device_workspace_bytes)
+    s = sp_cl_buffer_alloc(e->device, e->device_workspace_bytes, &e->device_workspace);
+  return s ? sp_fail(s, "activations of %s on the device: %s", g->name, sp_last_error()) : SP_OK;
+}
+
 sp_status sp_executor_create(const sp_graph *g, const sp_exec_options *opt, sp_executor **out) {
   *out = NULL;
   if (opt->batch < 1 || opt->threads < 1)
@@ -134,12 +180,17 @@ sp_status sp_executor_create(const sp_graph *g, const sp_exec_options *opt, sp_e
   e->node_out = calloc(n, sizeof *e->node_out);
   e->prepared = calloc(n, sizeof *e->prepared);
   e->weight_bytes = calloc(n, sizeof *e->weight_bytes);
-  sp_status s = (!e->variant || !e->buffer_of || !e->node_out || !e->prepared || !e->weight_bytes)
+  e->on_device = calloc(n, 1);
+  e->host_valid = calloc(n, 1);
+  e->device_valid = calloc(n, 1);
+  sp_status s = (!e->variant || !e->buffer_of || !e->node_out || !e->prepared || !e->weight_bytes ||
+                 !e->on_device || !e->host_valid || !e->device_valid)
                     ? sp_fail(SP_ERR_RUNTIME, "out of memory creating executor for %s", g->name)
                     : SP_OK;
   if (!s) s = choose_variants(e);
   if (!s) s = prepare_weights(e);
   if (!s) s = plan_buffers(e);
+  if (!s && e->device) s = allocate_device(e);
   if (!s) {
     e->buffers = calloc((size_t)e->n_buffers + 1, sizeof *e->buffers);
     if (!e->buffers) s = sp_fail(SP_ERR_RUNTIME, "out of memory for activations of %s", g->name);
@@ -160,24 +211,99 @@ sp_status sp_executor_create(const sp_graph *g, const sp_exec_options *opt, sp_e
   return SP_OK;
 }
 
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static void *device_mem_of(const sp_executor *e, int node) {
+  return node == 0 ? e->device_input : e->device_buffers[e->buffer_of[node]];
+}
+
+/* Copies node p's output between host and device so that it is valid on
+ * the device (to_device) or on the host; `host` is where its host copy lives
+ * (or is to land). The queue is drained first, so the time is the copy's. */
+static sp_status transfer(sp_executor *e, int p, int to_device, float *host) {
+  size_t bytes = (size_t)e->opt.batch * sp_dims_count(e->graph->nodes[p].out) * sizeof(float);
+  sp_status s = sp_cl_finish(e->device);
+  double t0 = now();
+  if (!s) s = to_device ? sp_cl_buffer_write(e->device, device_mem_of(e, p), 0, host, bytes)
+                        : sp_cl_buffer_read(e->device, device_mem_of(e, p), 0, host, bytes);
+  double seconds = now() - t0;
+  if (s) return sp_fail(s, "%s of %s's output: %s", to_device ? "upload" : "download",
+                        e->graph->nodes[p].name, sp_last_error());
+  sp_transfer_stats *t = &e->transfers;
+  if (to_device) t->uploads++, t->upload_bytes += bytes, t->upload_seconds += seconds;
+  else t->downloads++, t->download_bytes += bytes, t->download_seconds += seconds;
+  (to_device ? e->device_valid : e->host_valid)[p] = 1;
+  return SP_OK;
+}
+
 sp_status sp_executor_run(sp_executor *e, const float *input, float *output) {
   const sp_graph *g = e->graph;
+  memset(&e->transfers, 0, sizeof e->transfers);
+  memset(e->host_valid, 0, (size_t)g->n_nodes);
+  memset(e->device_valid, 0, (size_t)g->n_nodes);
+  e->host_valid[0] = 1;
   e->node_out[0] = (float *)input; /* read only: no kernel writes its inputs */
   for (int i = 1; i < g->n_nodes; i++) {
     const sp_node *n = &g->nodes[i];
+    int dev = e->on_device[i];
+    sp_status status = SP_OK;
+    e->node_out[i] = e->buffers[e->buffer_of[i]];
     sp_kernel_args a = {.graph = g, .node = n, .batch = e->opt.batch, .threads = e->opt.threads,
-                        .out = e->buffers[e->buffer_of[i]], .out_dims = n->out,
-                        .workspace = e->workspace, .prepared = e->prepared[i]};
+                        .out_dims = n->out, .prepared = e->prepared[i],
+                        .params = e->opt.params ? e->opt.params[i] : NULL, .status = &status};
+    if (dev) {
+      a.backend = e->device;
+      a.out_mem = device_mem_of(e, i);
+      a.workspace_mem = e->device_workspace;
+    } else {
+      a.out = e->node_out[i];
+      a.workspace = e->workspace;
+    }
     for (int j = 0; j < n->n_inputs; j++) {
-      a.in[j] = e->node_out[n->inputs[j]];
-      a.in_dims[j] = g->nodes[n->inputs[j]].out;
+      int p = n->inputs[j];
+      a.in_dims[j] = g->nodes[p].out;
+      if (dev && !e->device_valid[p]) status = transfer(e, p, 1, e->node_out[p]);
+      if (!dev && !e->host_valid[p]) status = transfer(e, p, 0, e->node_out[p]);
+      if (status) return status;
+      if (dev) a.in_mem[j] = device_mem_of(e, p);
+      else a.in[j] = e->node_out[p];
     }
     e->variant[i]->run(&a);
-    e->node_out[i] = a.out;
+    if (status) return sp_fail(status, "node %s (%s): %s", n->name, e->variant[i]->name, sp_last_error());
+    e->host_valid[i] = (unsigned char)!dev;
+    e->device_valid[i] = (unsigned char)dev;
   }
-  memcpy(output, e->node_out[g->output],
-         (size_t)e->opt.batch * sp_dims_count(g->nodes[g->output].out) * sizeof(float));
+  int o = g->output;
+  size_t count = (size_t)e->opt.batch * sp_dims_count(g->nodes[o].out);
+  if (e->host_valid[o]) memcpy(output, e->node_out[o], count * sizeof(float));
+  else if (o > 0) {
+    sp_status s = transfer(e, o, 0, output);
+    if (s) return s;
+  }
+  if (e->device) {
+    sp_status s = sp_cl_finish(e->device); /* a failure of something still queued */
+    if (s) return sp_fail(s, "running %s: %s", g->name, sp_last_error());
+  }
   return SP_OK;
+}
+
+sp_transfer_stats sp_executor_transfers(const sp_executor *e) { return e->transfers; }
+
+int sp_executor_on_device(const sp_executor *e, int index) {
+  return index > 0 && e->on_device[index];
+}
+
+size_t sp_executor_device_bytes(const sp_executor *e) {
+  size_t total = e->device_workspace ? e->device_workspace_bytes : 0;
+  if (e->device_input)
+    total += (size_t)e->opt.batch * sp_dims_count(e->graph->input) * sizeof(float);
+  for (int b = 0; e->device_buffers && b < e->n_buffers; b++)
+    if (e->device_buffers[b]) total += e->buffer_floats[b] * sizeof(float);
+  return total;
 }
 
 const sp_variant *sp_executor_variant(const sp_executor *e, int index) { return e->variant[index]; }
@@ -212,6 +338,13 @@ void sp_executor_free(sp_executor *e) {
     if (e->prepared[i]) e->variant[i]->release(e->prepared[i]);
   free(e->prepared);
   free(e->weight_bytes);
+  for (int b = 0; e->device_buffers && b < e->n_buffers; b++) sp_cl_buffer_free(e->device_buffers[b]);
+  free(e->device_buffers);
+  sp_cl_buffer_free(e->device_input);
+  sp_cl_buffer_free(e->device_workspace);
+  free(e->on_device);
+  free(e->host_valid);
+  free(e->device_valid);
   for (int b = 0; e->buffers && b < e->n_buffers; b++) free(e->buffers[b]);
   free(e->buffers);
   free(e->buffer_floats);

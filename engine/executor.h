@@ -15,9 +15,15 @@ typedef struct sp_exec_options {
                                   * variant has prepared its own copy (deployment: memory holds
                                   * one format only); the graph then runs only with this
                                   * executor's choices for those nodes */
+  int device;                    /* OpenCL device (flat id of `stackplan devices`) on which the
+                                  * nodes given a device variant run; opened only when there
+                                  * is such a node. Default 0, the first device */
+  const int *const *params;      /* optional: per node (n_nodes entries), the parameter point of
+                                  * its variant, NULL = the variant's defaults */
 } sp_exec_options;
 
-/* Defaults: batch 1, 1 thread, registered default variants. */
+/* Defaults: batch 1, 1 thread, registered default variants (all on the
+ * host), device 0. */
 sp_exec_options sp_exec_options_default(void);
 
 typedef struct sp_executor sp_executor;
@@ -28,8 +34,34 @@ typedef struct sp_executor sp_executor;
 sp_status sp_executor_create(const sp_graph *g, const sp_exec_options *opt, sp_executor **out);
 
 /* Runs batch images: `input` holds batch x C x H x W floats of the graph input,
- * `output` receives batch x (output count) floats. */
+ * `output` receives batch x (output count) floats. Activations stay where
+ * their producer ran (host memory, or the OpenCL device for device
+ * variants); a consumer on the other side first gets an explicit transfer
+ * (sp_executor_transfers), and the output comes back to the host at the
+ * end. SP_ERR_RUNTIME naming the node when a device refused a launch or a
+ * transfer. */
 sp_status sp_executor_run(sp_executor *e, const float *input, float *output);
+
+/* The activation transfers of the last run between host and device: count,
+ * bytes and seconds (host wall clock of each blocking copy, with the queue
+ * drained before it so that only the copy is timed). All zero before a run
+ * and when every node runs on the host. */
+typedef struct sp_transfer_stats {
+  int uploads, downloads;
+  size_t upload_bytes, download_bytes;
+  double upload_seconds, download_seconds;
+} sp_transfer_stats;
+
+sp_transfer_stats sp_executor_transfers(const sp_executor *e);
+
+/* Whether node `index` runs on the OpenCL device (its variant is a device
+ * variant: its output lives in device memory). */
+int sp_executor_on_device(const sp_executor *e, int index);
+
+/* Bytes of device memory the executor holds for activations (buffers and
+ * the graph input's copy) and device workspace; weights apart (node weight
+ * bytes). 0 when every node runs on the host. */
+size_t sp_executor_device_bytes(const sp_executor *e);
 
 /* The variant that runs node `index`. */
 const sp_variant *sp_executor_variant(const sp_executor *e, int index);

@@ -37,8 +37,46 @@ typedef enum sp_backend {
   SP_BACKEND_COUNT
 } sp_backend;
 
+/* Limits of the device a parameter point must fit (OpenCL: clGetDeviceInfo). */
+typedef struct sp_device_limits {
+  size_t max_work_group_size;   /* work-items per work-group */
+  size_t max_work_item_size[3]; /* per dimension */
+  size_t local_mem_bytes;       /* __local memory per work-group */
+} sp_device_limits;
+
+#define SP_MAX_PARAMS 8
+
+/* One tunable parameter of a variant: its candidate values and the one used
+ * when no point is given. */
+typedef struct sp_param {
+  const char *name;          /* "wg_x", "vec" */
+  int n_values;
+  const int *values;         /* candidates, ascending */
+  int default_value;         /* one of the values */
+} sp_param;
+
+/* A variant's parameter space: the cross product of its parameters' values
+ * (a point is one value per parameter, in this order), restricted by
+ * valid(). The search enumerates it; the executor and the profiler pass a
+ * point through sp_kernel_args.params and prepare_device(). */
+typedef struct sp_param_space {
+  int count;                 /* parameters, <= SP_MAX_PARAMS */
+  const sp_param *params;
+  /* Whether `point` can run `node` on a device with these limits (work-group
+   * size, local memory, divisibility of the parameters). With limits NULL
+   * the device checks are skipped, with g and node NULL the node checks:
+   * what remains is what the kernel itself needs. NULL: every point. */
+  int (*valid)(const sp_graph *g, const sp_node *node, const int *point,
+               const sp_device_limits *limits);
+} sp_param_space;
+
 /* Everything one call of a kernel sees. Buffers are NCHW float32 with
- * `batch` images; shapes are per image. */
+ * `batch` images; shapes are per image. Device variants (backend OPENCL or
+ * CLBLAST, see sp_variant_on_device) read and write device buffers instead:
+ * in[] and out are NULL, in_mem[]/out_mem/workspace_mem are cl_mem handles
+ * (opaque here so that this header needs no OpenCL), `backend` is the
+ * device (engine/cl_runtime.h); run() enqueues its work on the device's
+ * queue and returns without waiting. */
 typedef struct sp_kernel_args {
   const sp_graph *graph;
   const sp_node *node;
@@ -50,6 +88,14 @@ typedef struct sp_kernel_args {
   sp_dims out_dims;
   float *workspace;          /* workspace_bytes() bytes, or NULL when 0 */
   const void *prepared;      /* what the variant's prepare() built, or NULL */
+  const int *params;         /* the variant's parameter point, NULL = its defaults (device
+                              * variants run the point prepare_device built them for) */
+  void *backend;             /* device variants: the sp_cl_device, else NULL */
+  void *in_mem[SP_MAX_INPUTS]; /* device variants: input buffers (cl_mem) */
+  void *out_mem;             /* device variants: output buffer (cl_mem) */
+  void *workspace_mem;       /* device variants: workspace_bytes() of device memory, or NULL */
+  sp_status *status;         /* where run() reports a failure (a launch the device refused,
+                              * with sp_fail's message); NULL: nobody asks */
 } sp_kernel_args;
 
 typedef struct sp_variant {
@@ -60,14 +106,24 @@ typedef struct sp_variant {
   sp_backend backend;
   /* Whether this variant can run `node` (NULL: every node of `op`). */
   int (*supports)(const sp_graph *g, const sp_node *node);
-  /* Scratch memory needed for `batch` images (NULL: none). */
+  /* Scratch memory needed for `batch` images (NULL: none); device memory
+   * for device variants. */
   size_t (*workspace_bytes)(const sp_graph *g, const sp_node *node, int batch);
   void (*run)(const sp_kernel_args *args);
   /* Converts the node's weights once, before any run, into what run() reads
    * (GEMM panels, CSR arrays, 2-bit codes); *bytes receives the exact size of
    * what it keeps. NULL when run() reads node->weight as it is. */
   sp_status (*prepare)(const sp_graph *g, const sp_node *node, void **prepared, size_t *bytes);
-  void (*release)(void *prepared); /* frees what prepare() built */
+  void (*release)(void *prepared); /* frees what prepare() or prepare_device() built */
+  /* Device variants prepare here instead of prepare(): on device `backend`
+   * for parameter point `params` (NULL = defaults) they build their kernels
+   * (compile time is prepare time, never run time) and upload the weights in
+   * their format; *bytes receives the device bytes of those weights, bias
+   * excluded. Fails, never aborts, when a kernel does not build (the message
+   * names the variant and the build log's first line). NULL for host variants. */
+  sp_status (*prepare_device)(const sp_graph *g, const sp_node *node, void *backend,
+                              const int *params, void **prepared, size_t *bytes);
+  const sp_param_space *params; /* tunable parameters, NULL = none */
 } sp_variant;
 
 const char *sp_format_name(sp_format f);

@@ -7,11 +7,16 @@
   void sp_kernel_##sym(const sp_kernel_args *args);
 #define SP_VARIANT_PREPARED(sym, op, fmt, algo, backend, supports, workspace, prepare, release) \
   SP_VARIANT(sym, op, fmt, algo, backend, supports, workspace)
+#define SP_VARIANT_DEVICE(sym, op, fmt, algo, backend, supports, workspace, prepare_device, \
+                          release, params)                                                 \
+  SP_VARIANT(sym, op, fmt, algo, backend, supports, workspace)
 #include "variants.inc"
 #undef SP_VARIANT
 #undef SP_VARIANT_PREPARED
+#undef SP_VARIANT_DEVICE
 
 /* Predicates and workspace functions are declared by the kernels that use them. */
+#include "cl/cl_kernels.h"
 #include "cpu/cpu_kernels.h"
 
 static const sp_variant variants[] = {
@@ -22,9 +27,15 @@ static const sp_variant variants[] = {
    .prepare = prepare_, .release = release_},
 #define SP_VARIANT(sym, op_, fmt, algo_, backend_, supports_, workspace_) \
   SP_VARIANT_PREPARED(sym, op_, fmt, algo_, backend_, supports_, workspace_, NULL, NULL)
+#define SP_VARIANT_DEVICE(sym, op_, fmt, algo_, backend_, supports_, workspace_, prepare_device_, \
+                          release_, params_)                                                 \
+  {.name = #sym, .op = op_, .format = fmt, .algo = algo_, .backend = backend_,                 \
+   .supports = supports_, .workspace_bytes = workspace_, .run = sp_kernel_##sym,               \
+   .release = release_, .prepare_device = prepare_device_, .params = params_},
 #include "variants.inc"
 #undef SP_VARIANT
 #undef SP_VARIANT_PREPARED
+#undef SP_VARIANT_DEVICE
 };
 
 const sp_variant *sp_registry_variants(int *count) {
@@ -48,12 +59,51 @@ int sp_variant_supports(const sp_variant *v, const sp_graph *g, const sp_node *n
   return v->op == node->op && (!v->supports || v->supports(g, node));
 }
 
+int sp_variant_on_device(const sp_variant *v) {
+  return v->backend == SP_BACKEND_OPENCL || v->backend == SP_BACKEND_CLBLAST;
+}
+
+sp_status sp_variant_prepare(const sp_variant *v, const sp_graph *g, const sp_node *node,
+                             void *device, const int *params, void **prepared, size_t *bytes) {
+  *prepared = NULL;
+  *bytes = 0;
+  if (v->prepare_device) {
+    if (!device)
+      return sp_fail(SP_ERR_INPUT, "layer %s: %s runs on an OpenCL device and none was given",
+                     node->name, v->name);
+    return v->prepare_device(g, node, device, params, prepared, bytes);
+  }
+  return v->prepare ? v->prepare(g, node, prepared, bytes) : SP_OK;
+}
+
+int sp_variant_default_params(const sp_variant *v, int *point) {
+  if (!v->params) return 0;
+  for (int i = 0; i < v->params->count; i++) point[i] = v->params->params[i].default_value;
+  return v->params->count;
+}
+
+int sp_param_point_next(const sp_param_space *space, int *point) {
+  for (int i = space->count - 1; i >= 0; i--) {
+    const sp_param *p = &space->params[i];
+    int k = 0;
+    while (k < p->n_values && p->values[k] != point[i]) k++;
+    if (k + 1 < p->n_values) {
+      point[i] = p->values[k + 1];
+      return 1;
+    }
+    point[i] = p->values[0];
+  }
+  return 0;
+}
+
 const sp_variant *sp_registry_default(const sp_graph *g, const sp_node *node, int threads) {
   sp_backend preferred = threads > 1 ? SP_BACKEND_OPENMP : SP_BACKEND_SERIAL;
   const sp_variant *fallback = NULL;
   for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) {
     const sp_variant *v = &variants[i];
-    if (v->algo == SP_ALGO_REFERENCE || !sp_variant_supports(v, g, node)) continue;
+    /* device variants run only where a plan or the caller asks for them */
+    if (v->algo == SP_ALGO_REFERENCE || sp_variant_on_device(v) || !sp_variant_supports(v, g, node))
+      continue;
     if (v->backend == preferred) return v;
     if (!fallback) fallback = v;
   }

@@ -16,10 +16,30 @@ const sp_variant *sp_registry_reference(sp_op op);
 /* Whether `v` can run `node`: same op and its supports() agrees. */
 int sp_variant_supports(const sp_variant *v, const sp_graph *g, const sp_node *node);
 
-/* The variant used when nothing was measured: the first non-reference
+/* The variant used when nothing was measured: the first non-reference host
  * variant that supports `node` on a backend suited to `threads` (OpenMP when
- * threads > 1, serial otherwise), else any non-reference one, else the
- * reference. */
+ * threads > 1, serial otherwise), else any non-reference host one, else the
+ * reference. Device variants are never a default. */
 const sp_variant *sp_registry_default(const sp_graph *g, const sp_node *node, int threads);
+
+/* Whether `v` runs on an OpenCL device (backend OPENCL or CLBLAST): its
+ * buffers live there and it prepares with prepare_device(). */
+int sp_variant_on_device(const sp_variant *v);
+
+/* Prepares `v` for `node` whichever kind it is: prepare_device() on `device`
+ * (an sp_cl_device; SP_ERR_INPUT when NULL) with parameter point `params`
+ * (NULL = defaults) for device variants, prepare() for host variants that
+ * have one; *prepared stays NULL when there is nothing to prepare. */
+sp_status sp_variant_prepare(const sp_variant *v, const sp_graph *g, const sp_node *node,
+                             void *device, const int *params, void **prepared, size_t *bytes);
+
+/* Writes v's default parameter point to `point` (room for SP_MAX_PARAMS)
+ * and returns its length (0 when v has no parameters). */
+int sp_variant_default_params(const sp_variant *v, int *point);
+
+/* Advances `point` to the next point of `space` in odometer order (last
+ * parameter fastest); returns 0, with the first point back in `point`, after
+ * the last one. Validity (space->valid) is the caller's to check. */
+int sp_param_point_next(const sp_param_space *space, int *point);
 
 #endif

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include "engine/cl_runtime.h"
 #include "engine/model_info.h"
 #include "engine/rng.h"
 #include "kernels/registry.h"
@@ -10,11 +11,20 @@
 typedef struct bench_call {
   const sp_variant *variant;
   sp_kernel_args args;
+  sp_status status;          /* the first failure a device call reported */
 } bench_call;
 
 static void run_once(void *ctx) {
   const bench_call *c = ctx;
   c->variant->run(&c->args);
+}
+
+/* A device call is done when its queue is: the wait is part of its time. */
+static void run_once_on_device(void *ctx) {
+  bench_call *c = ctx;
+  c->variant->run(&c->args);
+  sp_status s = sp_cl_finish(c->args.backend);
+  if (s && !c->status) c->status = s;
 }
 
 static float *random_activations(size_t count, uint64_t seed) {
@@ -26,51 +36,96 @@ static float *random_activations(size_t count, uint64_t seed) {
   return x;
 }
 
-sp_status sp_layer_bench(const sp_graph *g, int index, const sp_variant *v, int batch,
-                         int threads, const sp_measure_options *opt, sp_layer_timing *out) {
+/* Allocates the call's buffers: host ones for a host variant, device ones
+ * (inputs uploaded) for a device variant. */
+static sp_status allocate(bench_call *call, const sp_graph *g, const sp_node *n, int batch,
+                          size_t workspace, float **in) {
+  sp_kernel_args *a = &call->args;
+  int dev = sp_variant_on_device(call->variant);
+  sp_status s = SP_OK;
+  for (int j = 0; j < n->n_inputs && !s; j++) {
+    a->in_dims[j] = sp_node_in(g, n, j);
+    size_t count = (size_t)batch * sp_dims_count(a->in_dims[j]);
+    in[j] = random_activations(count, 0x5eed + (uint64_t)j);
+    if (!in[j]) s = sp_fail(SP_ERR_RUNTIME, "layer %s: out of memory for inputs", n->name);
+    else if (dev) s = sp_cl_buffer_upload(a->backend, in[j], count * sizeof(float), &a->in_mem[j]);
+    else a->in[j] = in[j];
+  }
+  size_t out_bytes = (size_t)batch * sp_dims_count(n->out) * sizeof(float);
+  if (!s && dev) {
+    s = sp_cl_buffer_alloc(a->backend, out_bytes, &a->out_mem);
+    if (!s && workspace) s = sp_cl_buffer_alloc(a->backend, workspace, &a->workspace_mem);
+    if (s) s = sp_fail(s, "layer %s: %s", n->name, sp_last_error());
+  } else if (!s) {
+    a->out = malloc(out_bytes);
+    a->workspace = workspace ? malloc(workspace) : NULL;
+    if (!a->out || (workspace && !a->workspace))
+      s = sp_fail(SP_ERR_RUNTIME, "layer %s: out of memory for outputs or workspace", n->name);
+  }
+  return s;
+}
+
+static void release(bench_call *call, float **in) {
+  sp_kernel_args *a = &call->args;
+  for (int j = 0; j < SP_MAX_INPUTS; j++) {
+    free(in[j]);
+    sp_cl_buffer_free(a->in_mem[j]);
+  }
+  sp_cl_buffer_free(a->out_mem);
+  sp_cl_buffer_free(a->workspace_mem);
+  free(a->workspace);
+  free(a->out);
+}
+
+sp_status sp_layer_bench_at(const sp_graph *g, int index, const sp_variant *v, int batch,
+                            int threads, void *device, const int *params,
+                            const sp_measure_options *opt, sp_layer_timing *out) {
   *out = (sp_layer_timing){0};
   if (index <= 0 || index >= g->n_nodes)
     return sp_fail(SP_ERR_INPUT, "%s: no layer %d (it has %d)", g->name, index, g->n_nodes - 1);
   const sp_node *n = &g->nodes[index];
   if (!sp_variant_supports(v, g, n))
     return sp_fail(SP_ERR_INPUT, "layer %s: variant %s cannot run it", n->name, v->name);
+  int dev = sp_variant_on_device(v);
+  if (dev && !device)
+    return sp_fail(SP_ERR_INPUT, "layer %s: %s runs on an OpenCL device and none was given",
+                   n->name, v->name);
   bench_call call = {.variant = v,
                      .args = {.graph = g, .node = n, .batch = batch, .threads = threads,
-                              .out_dims = n->out}};
+                              .out_dims = n->out, .params = params,
+                              .backend = dev ? device : NULL}};
   sp_kernel_args *a = &call.args;
-  sp_status s = SP_OK;
+  a->status = &call.status;
   void *prepared = NULL;
   float *in[SP_MAX_INPUTS] = {NULL, NULL};
-  for (int j = 0; j < n->n_inputs && !s; j++) {
-    a->in_dims[j] = sp_node_in(g, n, j);
-    in[j] = random_activations((size_t)batch * sp_dims_count(a->in_dims[j]), 0x5eed + (uint64_t)j);
-    if (!in[j]) s = sp_fail(SP_ERR_RUNTIME, "layer %s: out of memory for inputs", n->name);
-    a->in[j] = in[j];
-  }
   out->workspace_bytes = v->workspace_bytes ? v->workspace_bytes(g, n, batch) : 0;
-  a->out = s ? NULL : malloc((size_t)batch * sp_dims_count(n->out) * sizeof(float));
-  a->workspace = out->workspace_bytes && !s ? malloc(out->workspace_bytes) : NULL;
-  if (!s && (!a->out || (out->workspace_bytes && !a->workspace)))
-    s = sp_fail(SP_ERR_RUNTIME, "layer %s: out of memory for outputs or workspace", n->name);
+  sp_status s = allocate(&call, g, n, batch, out->workspace_bytes, in);
 
   out->weight_bytes = (size_t)sp_node_weight_bytes(g, n);
-  if (!s && v->prepare) {
+  if (!s && (v->prepare || v->prepare_device)) {
     size_t bytes = 0;
     double t0 = sp_time_now();
-    s = v->prepare(g, n, &prepared, &bytes);
+    s = sp_variant_prepare(v, g, n, a->backend, params, &prepared, &bytes);
     out->prepare_seconds = sp_time_now() - t0;
-    if (s) s = sp_fail(s, "layer %s: %s failed to prepare its weights: %s", n->name, v->name,
-                       sp_last_error());
+    if (s) s = sp_fail(s, "layer %s: %s failed to prepare%s: %s", n->name, v->name,
+                       dev ? "" : " its weights", sp_last_error());
     out->weight_bytes = bytes + (n->bias ? (size_t)n->units * sizeof(float) : 0);
     a->prepared = prepared;
   }
-  if (!s && sp_measure(run_once, &call, opt, &out->time))
+  if (!s && dev) { /* one call first: a refused launch fails here, not 1000 times */
+    run_once_on_device(&call);
+    if (call.status) s = sp_fail(call.status, "layer %s: %s", n->name, sp_last_error());
+  }
+  if (!s && sp_measure(dev ? run_once_on_device : run_once, &call, opt, &out->time))
     s = sp_fail(SP_ERR_RUNTIME, "layer %s: out of memory timing %s", n->name, v->name);
+  if (!s && call.status) s = sp_fail(call.status, "layer %s: %s", n->name, sp_last_error());
 
   if (prepared) v->release(prepared);
-  free(a->workspace);
-  free(a->out);
-  free(in[0]);
-  free(in[1]);
+  release(&call, in);
   return s;
+}
+
+sp_status sp_layer_bench(const sp_graph *g, int index, const sp_variant *v, int batch,
+                         int threads, const sp_measure_options *opt, sp_layer_timing *out) {
+  return sp_layer_bench_at(g, index, v, batch, threads, NULL, NULL, opt, out);
 }

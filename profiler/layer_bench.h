@@ -22,4 +22,16 @@ typedef struct sp_layer_timing {
 sp_status sp_layer_bench(const sp_graph *g, int index, const sp_variant *v, int batch,
                          int threads, const sp_measure_options *opt, sp_layer_timing *out);
 
+/* The same for any variant, at a parameter point (`params`, NULL = the
+ * variant's defaults) and, for a device variant, on OpenCL device `device`
+ * (an sp_cl_device; SP_ERR_INPUT when NULL): its inputs, output and
+ * workspace are device buffers, prepare_device (kernel build or cache load,
+ * weight upload) is prepare time, and one timed call is the host wall time
+ * of run() plus the wait for the queue (CLBlast's helper kernels included).
+ * One untimed call runs first: a launch the device refuses fails here with
+ * SP_ERR_RUNTIME naming the layer, the variant and the CL error. */
+sp_status sp_layer_bench_at(const sp_graph *g, int index, const sp_variant *v, int batch,
+                            int threads, void *device, const int *params,
+                            const sp_measure_options *opt, sp_layer_timing *out);
+
 #endif
