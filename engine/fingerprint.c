@@ -30,6 +30,7 @@ uint64_t sp_graph_structure_fingerprint(const sp_graph *g) {
                               n->win.sw,    n->win.pt,    n->win.pl,    n->win.pb,    n->win.pr,
                               n->groups,    n->units,     n->act,       n->count_include_pad};
     for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++) h = mix_int(h, fields[k]);
+    if (n->op == SP_OP_CLIP) h = mix_floats(mix_floats(h, &n->clip_lo, 1), &n->clip_hi, 1);
   }
   return h;
 }

@@ -1,27 +1,27 @@
 /* bench_winograd: the Winograd F(2x2,3x3) and F(4x4,3x3) convolutions
- * against im2col + OpenBLAS cblas_sgemm on the 13 3x3 layers of VGG-16
- * (CIFAR, width 1), one line a layer and thread count.
+ * against im2col + GEMM on the 13 3x3 layers of VGG-16 (CIFAR, width 1),
+ * one line a layer and thread count.
  *
  *   bench_winograd [--threads T] [--batch N] [--samples S] [--quantile Q]
  *
- * Without --threads it runs 1 and then 2 threads. Each layer has a bias and
- * a fused ReLU (a VGG conv with its batch norm folded). GFLOP/s are
- * "effective": the direct convolution's 2 * Cout * Cin * 9 * OH * OW FLOPs
- * per image over the time, whatever the algorithm computes, so the columns
- * compare directly and Winograd can pass the machine's peak. The im2col
- * baseline lowers the input to a (Cin*9) x (OH*OW) matrix, calls
- * cblas_sgemm with the weights (as the dense im2col variant would), then adds
- * the bias and applies the ReLU. The methods are timed in alternating
- * batches of about 2 ms so a noisy neighbour slows all alike; times are the
- * Q-quantile (default 0.5, the median) of S batches. "err" is the largest
- * |Winograd - im2col| over the layer's outputs (inputs and weights in
- * [-1, 1]). */
+ * Without --threads it runs 1 and then 2 threads. Each method is the
+ * registered variant (serial for 1 thread, OpenMP otherwise), weights
+ * prepared beforehand as the executor does: conv2d__winograd2x2_*,
+ * conv2d__winograd4x4_*, conv2d__im2col_blas (im2col + OpenBLAS
+ * cblas_sgemm, the baseline) and conv2d__im2col_gemm_* (im2col + the
+ * project's sgemm). Each layer has a bias and a fused ReLU (a VGG conv with
+ * its batch norm folded). GFLOP/s are "effective": the direct convolution's
+ * 2 * Cout * Cin * 9 * OH * OW FLOPs per image over the time, whatever the
+ * algorithm computes, so the columns compare directly and Winograd can pass
+ * the machine's peak; %pk is of T x the single-core FMA peak measured at
+ * start. The methods are timed in alternating batches of about 2 ms so a
+ * noisy neighbour slows all alike; times are the Q-quantile (default 0.5,
+ * the median) of S batches. "err" is the largest |Winograd - im2col_blas|
+ * over the layer's outputs (inputs and weights in [-1, 1]). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <cblas.h>
 
 #include "kernels/registry.h"
 #include "profiler/timer.h"
@@ -29,8 +29,6 @@
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #endif
-
-void openblas_set_num_threads(int);
 
 typedef struct layer {
   const char *name;
@@ -72,42 +70,6 @@ static double measure_peak(void) {
 #endif
 }
 
-/* im2col + cblas_sgemm + bias + ReLU, 3x3 stride 1 pad 1, one image at a time. */
-typedef struct im2col_conv {
-  const sp_node *node;
-  int cin, cout, side, batch;
-  float *cols;
-} im2col_conv;
-
-static void im2col_run(const im2col_conv *c, const float *in, float *out) {
-  const int s = c->side, hw = s * s, k = c->cin * 9;
-  for (int b = 0; b < c->batch; b++) {
-    const float *x = in + (size_t)b * c->cin * hw;
-    for (int ic = 0; ic < c->cin; ic++)
-      for (int ky = 0; ky < 3; ky++)
-        for (int kx = 0; kx < 3; kx++) {
-          float *row = c->cols + ((size_t)(ic * 9 + ky * 3 + kx)) * hw;
-          for (int oy = 0; oy < s; oy++) {
-            int iy = oy + ky - 1;
-            for (int ox = 0; ox < s; ox++) {
-              int ix = ox + kx - 1;
-              row[oy * s + ox] = iy >= 0 && iy < s && ix >= 0 && ix < s
-                                     ? x[((size_t)ic * s + iy) * s + ix]
-                                     : 0.0f;
-            }
-          }
-        }
-    float *y = out + (size_t)b * c->cout * hw;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, c->cout, hw, k, 1.0f, c->node->weight,
-                k, c->cols, hw, 0.0f, y, hw);
-    for (int o = 0; o < c->cout; o++)
-      for (int i = 0; i < hw; i++) {
-        float v = y[(size_t)o * hw + i] + c->node->bias[o];
-        y[(size_t)o * hw + i] = v > 0 ? v : 0;
-      }
-  }
-}
-
 /* A registered variant bound to one node, with its weights prepared. */
 typedef struct bound {
   const sp_variant *v;
@@ -136,13 +98,15 @@ static void unbind(bound *b) {
   if (b->prepared) b->v->release(b->prepared);
 }
 
-enum { WINO2, WINO4, BLAS, METHODS };
+enum { WINO2, WINO4, BLAS, OWN, METHODS };
+static const char *const METHOD_NAMES[METHODS] = {"winograd2x2", "winograd4x4", "im2col_blas",
+                                                  "im2col_gemm"};
 
-static void run_method(int method, bound *w, const im2col_conv *ic, const float *in, float *out) {
-  if (method == BLAS)
-    im2col_run(ic, in, out);
-  else
-    w[method].v->run(&w[method].args);
+/* The registered variant of method `m` for `threads`. */
+static const char *variant_name(int m, int threads, char *buf, size_t size) {
+  if (m == BLAS) snprintf(buf, size, "conv2d__im2col_blas");
+  else snprintf(buf, size, "conv2d__%s_%s", METHOD_NAMES[m], threads > 1 ? "omp" : "serial");
+  return buf;
 }
 
 /* Calls per timed batch so that a batch lasts about 2 ms. */
@@ -175,48 +139,46 @@ static int bench_layer(const layer *L, int threads, int batch, int samples, doub
   const size_t out_count = (size_t)batch * L->cout * L->side * L->side;
   float *in = malloc(in_count * sizeof *in), *out[METHODS];
   for (size_t i = 0; i < in_count; i++) in[i] = (float)((i * 104729) % 2001) / 1000.0f - 1.0f;
-  for (int m = 0; m < METHODS; m++) out[m] = malloc(out_count * sizeof *out[m]);
-  im2col_conv ic = {n, L->cin, L->cout, L->side, batch,
-                    malloc((size_t)L->cin * 9 * L->side * L->side * sizeof(float))};
-  bound w[2];
-  const char *names[2] = {threads > 1 ? "conv2d__winograd2x2_omp" : "conv2d__winograd2x2_serial",
-                          threads > 1 ? "conv2d__winograd4x4_omp" : "conv2d__winograd4x4_serial"};
-  for (int m = 0; m < 2; m++)
-    if (!bind(&w[m], names[m], g, batch, threads, in, out[m])) {
-      fprintf(stderr, "bench_winograd: %s cannot run %s\n", names[m], L->name);
-      return 1;
-    }
-
+  bound w[METHODS];
   int calls[METHODS];
   double *t[METHODS], best[METHODS];
   for (int m = 0; m < METHODS; m++) {
-    run_method(m, w, &ic, in, out[m]); /* warm up: OpenBLAS starts its threads */
-    double t0 = sp_time_now();
-    run_method(m, w, &ic, in, out[m]);
-    calls[m] = batch_calls(sp_time_now() - t0);
+    char name[64];
+    out[m] = malloc(out_count * sizeof *out[m]);
     t[m] = malloc((size_t)samples * sizeof *t[m]);
+    if (!bind(&w[m], variant_name(m, threads, name, sizeof name), g, batch, threads, in,
+              out[m])) {
+      fprintf(stderr, "bench_winograd: %s cannot run %s\n", name, L->name);
+      return 1;
+    }
+    w[m].v->run(&w[m].args); /* warm up (OpenMP and OpenBLAS start their threads) */
+    double t0 = sp_time_now();
+    w[m].v->run(&w[m].args);
+    calls[m] = batch_calls(sp_time_now() - t0);
   }
   for (int s = 0; s < samples; s++)
     for (int m = 0; m < METHODS; m++) {
       double t0 = sp_time_now();
-      for (int c = 0; c < calls[m]; c++) run_method(m, w, &ic, in, out[m]);
+      for (int c = 0; c < calls[m]; c++) w[m].v->run(&w[m].args);
       t[m][s] = (sp_time_now() - t0) / calls[m];
     }
   const double flop = 2.0 * L->cout * L->cin * 9 * L->side * L->side * batch;
+  int fastest = 0;
   printf("%-7s %3d->%-3d %2dx%-2d %d |", L->name, L->cin, L->cout, L->side, L->side, threads);
   for (int m = 0; m < METHODS; m++) {
     best[m] = sp_quantile(t[m], samples, q);
+    if (best[m] < best[fastest]) fastest = m;
     double gf = flop / best[m] / 1e9;
-    printf(" %8.4f %6.1f %4.0f%% |", best[m] * 1e3, gf, peak > 0 ? 100 * gf / (peak * threads) : NAN);
+    printf(" %7.4f %6.1f %4.0f%% |", best[m] * 1e3, gf,
+           peak > 0 ? 100 * gf / (peak * threads) : NAN);
   }
-  printf(" %.1e %.1e | %s\n", max_diff(out[WINO2], out[BLAS], out_count),
-         max_diff(out[WINO4], out[BLAS], out_count),
-         best[WINO2] < best[BLAS] && best[WINO2] <= best[WINO4] ? "wino2x2"
-         : best[WINO4] < best[BLAS]                            ? "wino4x4"
-                                                               : "im2col+blas");
-  for (int m = 0; m < METHODS; m++) free(t[m]), free(out[m]);
-  for (int m = 0; m < 2; m++) unbind(&w[m]);
-  free(ic.cols);
+  printf(" %.0e %.0e | %s\n", max_diff(out[WINO2], out[BLAS], out_count),
+         max_diff(out[WINO4], out[BLAS], out_count), METHOD_NAMES[fastest]);
+  for (int m = 0; m < METHODS; m++) {
+    unbind(&w[m]);
+    free(t[m]);
+    free(out[m]);
+  }
   free(in);
   sp_graph_free(g);
   return 0;
@@ -249,11 +211,13 @@ int main(int argc, char **argv) {
   printf("# single-core FMA peak %.1f GFLOP/s; batch %d; times: %g-quantile of %d; "
          "GFLOP/s effective (direct-conv FLOPs); %%peak of threads x single-core peak\n",
          peak, batch, q, samples);
-  printf("# %-5s %-7s %-5s %s | %-20s | %-20s | %-20s | %-15s | %s\n", "layer", "cin->cout",
-         "HxW", "T", "wino2x2 ms GF/s %pk", "wino4x4 ms GF/s %pk", "im2col+blas ms GF/s %pk",
-         "err 2x2  4x4", "fastest");
+  printf("# %-5s %-7s %-5s %s |", "layer", "cin->cout", "HxW", "T");
+  for (int m = 0; m < METHODS; m++) printf(" %-20s |", METHOD_NAMES[m]);
+  printf(" %-11s | %s\n", "err 2x2 4x4", "fastest");
+  printf("# %-5s %-7s %-5s %s |", "", "", "", "");
+  for (int m = 0; m < METHODS; m++) printf(" %7s %6s %5s |", "ms", "GF/s", "%pk");
+  printf("\n");
   for (int th = threads ? threads : 1; th <= (threads ? threads : 2); th++) {
-    openblas_set_num_threads(th);
     for (size_t l = 0; l < sizeof LAYERS / sizeof *LAYERS; l++)
       if (bench_layer(&LAYERS[l], th, batch, samples, q, peak)) return 1;
   }
