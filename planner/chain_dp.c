@@ -47,8 +47,10 @@ static int insert(dp *d, vec *s, const label *c) {
   for (int i = 0; i < s->n; i++)
     if (dominates(d, &d->arena[s->v[i]], c)) return 1;
   for (int i = 0; i < s->n;)
-    if (dominates(d, c, &d->arena[s->v[i]])) s->v[i] = s->v[--s->n];
-    else i++;
+    if (dominates(d, c, &d->arena[s->v[i]]))
+      s->v[i] = s->v[--s->n];
+    else
+      i++;
   if (d->n == d->max_labels) return 0;
   if (d->n == d->cap) {
     long cap = d->cap ? 2 * d->cap : 1024;
@@ -89,7 +91,8 @@ static sp_status bounds_init(dp *d) {
   int L = p->n_layers;
   double *buf = calloc(4 * ((size_t)L + 1), sizeof *buf);
   if (!buf) return sp_fail(SP_ERR_RUNTIME, "plan: out of memory");
-  d->suf_lat = buf, d->suf_drop = buf + L + 1, d->suf_w = buf + 2 * (L + 1), d->suf_m = buf + 3 * (L + 1);
+  d->suf_lat = buf, d->suf_drop = buf + L + 1, d->suf_w = buf + 2 * (L + 1),
+  d->suf_m = buf + 3 * (L + 1);
   for (int l = L - 1; l >= 0; l--) {
     const sp_plan_layer *ly = &p->layers[l];
     double lat = INFINITY, drop = INFINITY, w = INFINITY, m = INFINITY, gdrop = INFINITY;
@@ -99,7 +102,8 @@ static sp_status bounds_init(dp *d) {
       lat = fmin(lat, op->latency_ms), drop = fmin(drop, op->drop), w = fmin(w, op->weight_bytes);
       m = fmin(m, in + ly->act_bytes[op->keep_out] + op->workspace_bytes);
     }
-    for (int k = 0; k < p->groups[ly->g_out].n_keep; k++) gdrop = fmin(gdrop, p->groups[ly->g_out].drop[k]);
+    for (int k = 0; k < p->groups[ly->g_out].n_keep; k++)
+      gdrop = fmin(gdrop, p->groups[ly->g_out].drop[k]);
     d->suf_lat[l] = d->suf_lat[l + 1] + lat;
     d->suf_drop[l] = d->suf_drop[l + 1] + drop + (ly->g_out != ly->g_in ? gdrop : 0);
     d->suf_w[l] = d->suf_w[l + 1] + w;
@@ -142,9 +146,13 @@ static int extend(dp *d, int l, vec *cur, vec *next) {
           c.mloc = fmax(c.mloc, act_in + ly->act_bytes[op->keep_out] + op->workspace_bytes);
           double lat = c.lat + d->suf_lat[l + 1], drop = c.drop + d->suf_drop[l + 1];
           double peak = c.w + d->suf_w[l + 1] + fmax(c.mloc, d->suf_m[l + 1]);
-          double obj = p->objective == SP_PLAN_MIN_LATENCY ? lat : p->objective == SP_PLAN_MIN_MEMORY ? peak : drop;
-          if (lat > b->max_latency + sp_plan_tol(b->max_latency) || drop > d->budget + sp_plan_tol(d->budget) ||
-              peak > b->max_memory + sp_plan_tol(b->max_memory) || obj > d->incumbent + sp_plan_tol(d->incumbent))
+          double obj = p->objective == SP_PLAN_MIN_LATENCY  ? lat
+                       : p->objective == SP_PLAN_MIN_MEMORY ? peak
+                                                            : drop;
+          if (lat > b->max_latency + sp_plan_tol(b->max_latency) ||
+              drop > d->budget + sp_plan_tol(d->budget) ||
+              peak > b->max_memory + sp_plan_tol(b->max_memory) ||
+              obj > d->incumbent + sp_plan_tol(d->incumbent))
             continue;
           if (!insert(d, &next[state_of(p, op->keep_out, op->residency)], &c)) return 0;
         }
@@ -191,8 +199,8 @@ sp_status sp_plan_chain_dp(const sp_plan_problem *p, long max_labels, sp_plan *p
     for (int s = 0; s < nstates; s++)
       for (int i = 0; i < cur[s].n; i++) {
         const label *c = &d.arena[cur[s].v[i]];
-        sp_plan_metrics m = {.latency_ms = c->lat, .peak_bytes = c->w + c->mloc,
-                             .accuracy = p->base_accuracy - c->drop};
+        sp_plan_metrics m = {
+            .latency_ms = c->lat, .peak_bytes = c->w + c->mloc, .accuracy = p->base_accuracy - c->drop};
         double obj = sp_plan_objective_value(p->objective, &m);
         if (best < 0 || sp_plan_better(p->objective, obj, best_obj)) best = cur[s].v[i], best_obj = obj;
       }

@@ -56,8 +56,9 @@ static sp_status set_keep(sp_plan_eval *e, int *keep, int g, int k, int l) {
     e->setter[g] = l;
   } else if (keep[g] != k) {
     const sp_plan_problem *p = e->p;
-    return sp_fail(SP_ERR_INPUT, "plan: layer %d (%s) wants keep level %d of group %d but layer %d (%s) chose %d",
-                   l, p->layers[l].name, k, g, e->setter[g], p->layers[e->setter[g]].name, keep[g]);
+    return sp_fail(SP_ERR_INPUT,
+                   "plan: layer %d (%s) wants keep level %d of group %d but layer %d (%s) chose %d", l,
+                   p->layers[l].name, k, g, e->setter[g], p->layers[e->setter[g]].name, keep[g]);
   }
   return SP_OK;
 }
@@ -120,8 +121,7 @@ sp_status sp_plan_eval_run(sp_plan_eval *e, const int *option, int *keep, sp_pla
   return SP_OK;
 }
 
-sp_status sp_plan_evaluate(const sp_plan_problem *p, const int *option, int *keep,
-                           sp_plan_metrics *m) {
+sp_status sp_plan_evaluate(const sp_plan_problem *p, const int *option, int *keep, sp_plan_metrics *m) {
   sp_status st = sp_plan_problem_validate(p);
   if (st) return st;
   sp_plan_eval e;
@@ -139,9 +139,12 @@ int sp_plan_fits(const sp_plan_bounds *b, const sp_plan_metrics *m) {
 
 double sp_plan_objective_value(sp_plan_objective obj, const sp_plan_metrics *m) {
   switch (obj) {
-    case SP_PLAN_MIN_MEMORY: return m->peak_bytes;
-    case SP_PLAN_MAX_ACCURACY: return m->accuracy;
-    default: return m->latency_ms;
+    case SP_PLAN_MIN_MEMORY:
+      return m->peak_bytes;
+    case SP_PLAN_MAX_ACCURACY:
+      return m->accuracy;
+    default:
+      return m->latency_ms;
   }
 }
 

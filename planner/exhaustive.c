@@ -57,8 +57,8 @@ sp_status sp_plan_exhaustive(const sp_plan_problem *p, double max_combinations, 
   double t0 = sp_plan_now(), count = 1;
   for (int l = 0; l < p->n_layers; l++) count *= p->layers[l].n_opt;
   if (count > max_combinations) {
-    snprintf(plan->message, sizeof plan->message, "exhaustive: %.3g combinations, more than the %.3g allowed",
-             count, max_combinations);
+    snprintf(plan->message, sizeof plan->message,
+             "exhaustive: %.3g combinations, more than the %.3g allowed", count, max_combinations);
     return SP_OK;
   }
   search s = {.p = p};
@@ -79,7 +79,8 @@ sp_status sp_plan_exhaustive(const sp_plan_problem *p, double max_combinations, 
     plan->bound = plan->objective;
   } else {
     plan->result = SP_PLAN_INFEASIBLE;
-    snprintf(plan->message, sizeof plan->message, "infeasible: no combination of options meets the bounds");
+    snprintf(plan->message, sizeof plan->message,
+             "infeasible: no combination of options meets the bounds");
   }
   free(buf);
   sp_plan_eval_free(&s.ev);

@@ -28,7 +28,8 @@ static int choose_keeps(const sp_plan_problem *p, const int *pick, int *keep) {
       for (int l = 0; l < p->n_layers; l++) {
         const sp_plan_layer *ly = &p->layers[l];
         const sp_plan_option *op = &ly->opt[pick[l]];
-        votes += (ly->g_in == g && op->keep_in == k) || (ly->g_out == g && ly->g_in != g && op->keep_out == k);
+        votes += (ly->g_in == g && op->keep_in == k) ||
+                 (ly->g_out == g && ly->g_in != g && op->keep_out == k);
       }
       if (votes > best_votes) best = k, best_votes = votes;
     }
@@ -58,12 +59,14 @@ static void give_up(sp_plan *plan, const sp_plan_problem *p, const sp_plan_metri
   size_t size = sizeof plan->message;
   int n = snprintf(msg, size, "greedy: could not meet");
   if (m->accuracy < b->min_accuracy - sp_plan_tol(b->min_accuracy))
-    n += snprintf(msg + n, size - (size_t)n, " accuracy >= %.2f%% (reached %.2f%%)", b->min_accuracy, m->accuracy);
+    n += snprintf(msg + n, size - (size_t)n, " accuracy >= %.2f%% (reached %.2f%%)", b->min_accuracy,
+                  m->accuracy);
   if (m->peak_bytes > b->max_memory + sp_plan_tol(b->max_memory) && n < (int)size)
     n += snprintf(msg + n, size - (size_t)n, " memory <= %.2f MB (reached %.2f MB)", b->max_memory / 1e6,
                   m->peak_bytes / 1e6);
   if (m->latency_ms > b->max_latency + sp_plan_tol(b->max_latency) && n < (int)size)
-    snprintf(msg + n, size - (size_t)n, " latency <= %.3f ms (reached %.3f ms)", b->max_latency, m->latency_ms);
+    snprintf(msg + n, size - (size_t)n, " latency <= %.3f ms (reached %.3f ms)", b->max_latency,
+             m->latency_ms);
 }
 
 sp_status sp_plan_greedy(const sp_plan_problem *p, sp_plan *plan) {
@@ -81,7 +84,8 @@ sp_status sp_plan_greedy(const sp_plan_problem *p, sp_plan *plan) {
   }
   plan->result = SP_PLAN_GAVE_UP;
   if (!choose_keeps(p, ls.option, ls.keep)) {
-    snprintf(plan->message, sizeof plan->message, "greedy: found no keep levels that every layer has an option for");
+    snprintf(plan->message, sizeof plan->message,
+             "greedy: found no keep levels that every layer has an option for");
   } else {
     /* Re-pick in execution order, so that transitions from the chosen
      * predecessors count. */

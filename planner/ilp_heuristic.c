@@ -11,7 +11,7 @@
 #include <string.h>
 
 /* Share of the branch-and-bound time the node heuristic may take. */
-#define HEUR_SHARE (getenv("XH") ? atof(getenv("XH")) : 0.25)
+#define HEUR_SHARE 0.1
 
 /* The column values of a consistent plan. */
 static void plan_vector(const model *m, const int *option, const int *keep, const sp_plan_metrics *met,
@@ -45,10 +45,11 @@ sp_status sp_ilp_heuristic_init(model *m, int warm) {
   st = sp_plan_greedy(p, &g);
   int ok = !st && g.result == SP_PLAN_FEASIBLE;
   /* Dominated options are swapped for their dominators: still feasible. */
-  for (int l = 0; l < p->n_layers && ok; l++) ok = (g.option[l] = m->f->repr[m->f->first[l] + g.option[l]]) >= 0;
+  for (int l = 0; l < p->n_layers && ok; l++)
+    ok = (g.option[l] = m->f->repr[m->f->first[l] + g.option[l]]) >= 0;
   if (ok && !(st = sp_plan_ls_set(&m->ls, g.option)) && sp_plan_fits(&p->bounds, &m->ls.m)) {
     sp_plan_ls_improve(&m->ls, 4 * p->n_layers);
-    if ((m->warm = malloc(((size_t)m->ncols + 1) * sizeof *m->warm)))
+    if (sp_plan_fits(&p->bounds, &m->ls.m) && (m->warm = malloc(((size_t)m->ncols + 1) * sizeof *m->warm)))
       plan_vector(m, m->ls.option, m->ls.keep, &m->ls.m, m->warm);
   }
   sp_plan_free(&g);
@@ -80,7 +81,8 @@ static void round_node(glp_tree *tree, model *m) {
     double best_x = -1;
     for (int o = 0; o < ly->n_opt; o++) {
       int col = opt_col(m, l, o);
-      if (!col || ly->opt[o].keep_in != ls->keep[ly->g_in] || ly->opt[o].keep_out != ls->keep[ly->g_out]) continue;
+      if (!col || ly->opt[o].keep_in != ls->keep[ly->g_in] || ly->opt[o].keep_out != ls->keep[ly->g_out])
+        continue;
       double x = glp_get_col_prim(lp, col);
       if (x > best_x) best = o, best_x = x;
     }
@@ -89,6 +91,7 @@ static void round_node(glp_tree *tree, model *m) {
   }
   if (sp_plan_ls_set(ls, ls->option) || !sp_plan_ls_repair(ls, 2 * p->n_layers)) return;
   sp_plan_ls_improve(ls, p->n_layers);
+  if (!sp_plan_fits(&p->bounds, &ls->m)) return; /* GLPK trusts what it is given */
   plan_vector(m, ls->option, ls->keep, &ls->m, m->sol);
   glp_ios_heur_sol(tree, m->sol); /* GLPK ignores it unless it beats the incumbent */
 }

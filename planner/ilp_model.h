@@ -14,24 +14,23 @@ typedef struct model {
   const sp_plan_filter *f;
   sp_plan_relevance rel;
   glp_prob *lp;
-  int *ycol;       /* [G] column of y[g,0]; y[g,k] = ycol[g] + k */
-  int *xcol;       /* [options] column of x, 0 for pruned options */
-  int *wcol;       /* [L * MAX_PRED] column of w[e,0,0], 0 for free edges */
-  int wtot, pcol;  /* total weights (MB) and peak memory columns, 0 if absent */
+  int *ycol;      /* [G] column of y[g,0]; y[g,k] = ycol[g] + k */
+  int *xcol;      /* [options] column of x, 0 for pruned options */
+  int *wcol;      /* [L * MAX_PRED] column of w[e,0,0], 0 for free edges */
+  int wtot, pcol; /* total weights (MB) and peak memory columns, 0 if absent */
   int ncols;
-  double *acc;     /* dense accumulator of the row being built */
-  char *mark;      /* columns present in that row */
+  double *acc; /* dense accumulator of the row being built */
+  char *mark;  /* columns present in that row */
   int *ind, n;
   double *val;
-  double bound;    /* best bound seen in the branch and bound (model units) */
+  double bound; /* best bound seen in the branch and bound (model units) */
   /* primal heuristics (ilp_heuristic.c) */
-  double *warm;    /* [ncols+1] the warm start as column values, or NULL */
-  double *sol;     /* [ncols+1] scratch for a heuristic solution */
-  sp_plan_ls ls;   /* local search over the kept options */
+  double *warm;  /* [ncols+1] the warm start as column values, or NULL */
+  double *sol;   /* [ncols+1] scratch for a heuristic solution */
+  sp_plan_ls ls; /* local search over the kept options */
   int have_ls;
   double t_start, t_heur; /* when the branch and bound started; time spent in heuristics */
 } model;
-
 
 static inline int opt_col(const model *m, int l, int o) { return m->xcol[m->f->first[l] + o]; }
 

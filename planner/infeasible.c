@@ -17,7 +17,8 @@ static double *bound_of(sp_plan_bounds *b, int which) {
 /* Best value of `which`'s metric with its bound removed; 0 if none exists. */
 static sp_status relax(const sp_plan_problem *p, const sp_ilp_params *params, int which, int *have,
                        double *value) {
-  static const sp_plan_objective objective[] = {SP_PLAN_MAX_ACCURACY, SP_PLAN_MIN_MEMORY, SP_PLAN_MIN_LATENCY};
+  static const sp_plan_objective objective[] = {SP_PLAN_MAX_ACCURACY, SP_PLAN_MIN_MEMORY,
+                                                SP_PLAN_MIN_LATENCY};
   sp_plan_problem q = *p; /* shares the arrays; only bounds and objective differ */
   *bound_of(&q.bounds, which) = which == ACC ? -INFINITY : INFINITY;
   q.objective = objective[which];
@@ -47,14 +48,17 @@ static void append_kept(char *message, int size, const sp_plan_bounds *b, int wh
     append(message, size, " within %.2f MB", b->max_memory / 1e6);
     joint = " and";
   }
-  if (which != LAT && isfinite(b->max_latency)) append(message, size, "%s %.3f ms", joint, b->max_latency);
+  if (which != LAT && isfinite(b->max_latency))
+    append(message, size, "%s %.3f ms", joint, b->max_latency);
 }
 
 sp_status sp_plan_nearest_bounds(const sp_plan_problem *p, const sp_ilp_params *params,
                                  sp_plan_nearest *nearest, char *message, int message_size) {
   sp_ilp_params aux;
-  if (params) aux = *params;
-  else sp_ilp_params_init(&aux);
+  if (params)
+    aux = *params;
+  else
+    sp_ilp_params_init(&aux);
   aux.nearest = 0;
   memset(nearest, 0, sizeof *nearest);
   sp_status st = sp_plan_problem_validate(p);
@@ -80,13 +84,15 @@ sp_status sp_plan_nearest_bounds(const sp_plan_problem *p, const sp_ilp_params *
     append(message, message_size, "%s", sep);
     sep = ";";
     if (!have[which]) {
-      append(message, message_size, " no plan meets the other bounds even without the %s bound", metric[which]);
+      append(message, message_size, " no plan meets the other bounds even without the %s bound",
+             metric[which]);
       continue;
     }
     append(message, message_size, format[which], shown[which]);
     append_kept(message, message_size, b, which);
   }
   if (!set[ACC] && !set[MEM] && !set[LAT])
-    append(message, message_size, " the layers' options admit no consistent keep levels, even without bounds");
+    append(message, message_size,
+           " the layers' options admit no consistent keep levels, even without bounds");
   return SP_OK;
 }

@@ -8,12 +8,12 @@
 /* Liveness and scratch for scoring many choices without allocating. */
 typedef struct sp_plan_eval {
   const sp_plan_problem *p;
-  int *last;        /* [L] last step at which layer l's output is live */
-  int input_last;   /* last step at which the network input is live */
-  int *setter;      /* [G] layer that fixed the group's keep (conflict messages) */
-  int *keep;        /* [G] scratch */
-  double *diff;     /* [L+1] activation bytes entering/leaving the live set */
-  double *step;     /* [L] memory at each step of the last plan run */
+  int *last;      /* [L] last step at which layer l's output is live */
+  int input_last; /* last step at which the network input is live */
+  int *setter;    /* [G] layer that fixed the group's keep (conflict messages) */
+  int *keep;      /* [G] scratch */
+  double *diff;   /* [L+1] activation bytes entering/leaving the live set */
+  double *step;   /* [L] memory at each step of the last plan run */
 } sp_plan_eval;
 
 sp_status sp_plan_eval_init(sp_plan_eval *e, const sp_plan_problem *p);
@@ -46,12 +46,12 @@ sp_plan_relevance sp_plan_relevant(const sp_plan_problem *p);
  * keep_in, keep_out, residency; no worse in any relevant metric), or -1 when
  * the option cannot meet the bounds in any plan. flat = first[l] + o. */
 typedef struct sp_plan_filter {
-  int *first;       /* [L+1] */
-  char *alive;      /* [total] */
-  int *repr;        /* [total] option index within its layer, or -1 */
-  char **keep_ok;   /* [G][n_keep] keep levels whose group drop fits the budget */
+  int *first;     /* [L+1] */
+  char *alive;    /* [total] */
+  int *repr;      /* [total] option index within its layer, or -1 */
+  char **keep_ok; /* [G][n_keep] keep levels whose group drop fits the budget */
   int n_alive;
-  int empty_layer;  /* a layer with no option left, or -1 */
+  int empty_layer; /* a layer with no option left, or -1 */
 } sp_plan_filter;
 
 sp_status sp_plan_filter_build(sp_plan_filter *f, const sp_plan_problem *p, int prune);
@@ -64,12 +64,13 @@ typedef struct sp_plan_ls {
   const char *alive;
   const int *first;
   sp_plan_eval ev;
-  int *option, *keep;       /* the current plan */
-  int *trial, *trial_keep;  /* scratch */
-  sp_plan_metrics m;        /* the current plan's metrics */
-  double *step;             /* [L] the current plan's memory per step */
-  int top, top2;            /* the steps with the largest and second largest memory */
-  int *succ, *succ_first;   /* consumers of layer l: succ[succ_first[l]..succ_first[l+1]) as c*MAX_PRED+i */
+  int *option, *keep;      /* the current plan */
+  int *trial, *trial_keep; /* scratch */
+  sp_plan_metrics m;       /* the current plan's metrics */
+  double *step;            /* [L] the current plan's memory per step */
+  int top, top2;           /* the steps with the largest and second largest memory */
+  int *succ,
+      *succ_first; /* consumers of layer l: succ[succ_first[l]..succ_first[l+1]) as c*MAX_PRED+i */
 } sp_plan_ls;
 
 sp_status sp_plan_ls_init(sp_plan_ls *ls, const sp_plan_problem *p, const sp_plan_filter *f);

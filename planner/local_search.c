@@ -11,9 +11,12 @@
 
 double sp_plan_own_score(const sp_plan_problem *p, const sp_plan_option *op) {
   switch (p->objective) {
-    case SP_PLAN_MIN_MEMORY: return op->weight_bytes + op->workspace_bytes;
-    case SP_PLAN_MAX_ACCURACY: return op->drop;
-    default: return op->latency_ms;
+    case SP_PLAN_MIN_MEMORY:
+      return op->weight_bytes + op->workspace_bytes;
+    case SP_PLAN_MAX_ACCURACY:
+      return op->drop;
+    default:
+      return op->latency_ms;
   }
 }
 
@@ -22,7 +25,9 @@ int sp_plan_own_better(const sp_plan_problem *p, const sp_plan_option *a, const 
   return sa < sb || (sa == sb && a->latency_ms < b->latency_ms);
 }
 
-static int usable(const sp_plan_ls *ls, int l, int o) { return !ls->alive || ls->alive[ls->first[l] + o]; }
+static int usable(const sp_plan_ls *ls, int l, int o) {
+  return !ls->alive || ls->alive[ls->first[l] + o];
+}
 
 int sp_plan_ls_best_compatible(const sp_plan_ls *ls, int l, const int *keep, const int *option) {
   const sp_plan_problem *p = ls->p;
@@ -35,7 +40,8 @@ int sp_plan_ls_best_compatible(const sp_plan_ls *ls, int l, const int *keep, con
     double cost = sp_plan_own_score(p, op);
     for (int i = 0; i < ly->n_pred && p->objective == SP_PLAN_MIN_LATENCY; i++)
       if (ly->trans[i] && option[ly->pred[i]] >= 0)
-        cost += ly->trans[i][p->layers[ly->pred[i]].opt[option[ly->pred[i]]].residency * p->n_res + op->residency];
+        cost += ly->trans[i][p->layers[ly->pred[i]].opt[option[ly->pred[i]]].residency * p->n_res +
+                             op->residency];
     if (best < 0 || cost < best_cost || (cost == best_cost && sp_plan_own_better(p, op, &ly->opt[best])))
       best = o, best_cost = cost;
   }
@@ -52,8 +58,9 @@ sp_status sp_plan_ls_init(sp_plan_ls *ls, const sp_plan_problem *p, const sp_pla
   ls->step = malloc((size_t)L * sizeof *ls->step);
   ls->succ_first = calloc((size_t)L + 1, sizeof *ls->succ_first);
   ls->succ = malloc(((size_t)E + 1) * sizeof *ls->succ);
-  sp_status st = ls->option && ls->step && ls->succ_first && ls->succ ? sp_plan_eval_init(&ls->ev, p)
-                                                                       : sp_fail(SP_ERR_RUNTIME, "plan: out of memory");
+  sp_status st = ls->option && ls->step && ls->succ_first && ls->succ
+                     ? sp_plan_eval_init(&ls->ev, p)
+                     : sp_fail(SP_ERR_RUNTIME, "plan: out of memory");
   if (st) {
     free(ls->option), free(ls->step), free(ls->succ_first), free(ls->succ);
     return st;
@@ -66,7 +73,8 @@ sp_status sp_plan_ls_init(sp_plan_ls *ls, const sp_plan_problem *p, const sp_pla
   for (int l = 0; l < L; l++) ls->succ_first[l + 1] += ls->succ_first[l];
   for (int l = 0, *fill = ls->trial; l < L; l++) fill[l] = ls->succ_first[l];
   for (int c = 0; c < L; c++)
-    for (int i = 0; i < p->layers[c].n_pred; i++) ls->succ[ls->trial[p->layers[c].pred[i]]++] = c * SP_PLAN_MAX_PRED + i;
+    for (int i = 0; i < p->layers[c].n_pred; i++)
+      ls->succ[ls->trial[p->layers[c].pred[i]]++] = c * SP_PLAN_MAX_PRED + i;
   return SP_OK;
 }
 
@@ -84,8 +92,10 @@ sp_status sp_plan_ls_set(sp_plan_ls *ls, const int *option) {
   memcpy(ls->step, ls->ev.step, (size_t)L * sizeof *ls->step);
   ls->top = 0, ls->top2 = -1;
   for (int s = 1; s < L; s++)
-    if (ls->step[s] > ls->step[ls->top]) ls->top2 = ls->top, ls->top = s;
-    else if (ls->top2 < 0 || ls->step[s] > ls->step[ls->top2]) ls->top2 = s;
+    if (ls->step[s] > ls->step[ls->top])
+      ls->top2 = ls->top, ls->top = s;
+    else if (ls->top2 < 0 || ls->step[s] > ls->step[ls->top2])
+      ls->top2 = s;
   return SP_OK;
 }
 
@@ -128,7 +138,8 @@ static double violation(const sp_plan_problem *p, const sp_plan_metrics *m) {
   if (isfinite(b->min_accuracy))
     v += fmax(0, b->min_accuracy - m->accuracy) / fmax(p->base_accuracy - b->min_accuracy, 1e-3);
   if (isfinite(b->max_memory)) v += fmax(0, m->peak_bytes - b->max_memory) / fmax(b->max_memory, 1);
-  if (isfinite(b->max_latency)) v += fmax(0, m->latency_ms - b->max_latency) / fmax(b->max_latency, 1e-6);
+  if (isfinite(b->max_latency))
+    v += fmax(0, m->latency_ms - b->max_latency) / fmax(b->max_latency, 1e-6);
   return fmax(v, 1e-12);
 }
 

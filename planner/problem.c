@@ -9,7 +9,8 @@
 sp_status sp_plan_problem_init(sp_plan_problem *p, int n_groups, int n_layers, int n_res) {
   memset(p, 0, sizeof *p);
   if (n_groups < 1 || n_layers < 1 || n_res < 1 || n_res > SP_PLAN_MAX_RES)
-    return sp_fail(SP_ERR_INPUT, "plan problem: need >= 1 group, >= 1 layer and 1..%d residencies (got %d, %d, %d)",
+    return sp_fail(SP_ERR_INPUT,
+                   "plan problem: need >= 1 group, >= 1 layer and 1..%d residencies (got %d, %d, %d)",
                    SP_PLAN_MAX_RES, n_groups, n_layers, n_res);
   p->groups = calloc((size_t)n_groups, sizeof *p->groups);
   p->layers = calloc((size_t)n_layers, sizeof *p->layers);
@@ -44,12 +45,12 @@ sp_status sp_plan_group_init(sp_plan_problem *p, int g, int n_keep) {
   return SP_OK;
 }
 
-sp_status sp_plan_layer_init(sp_plan_problem *p, int l, int g_in, int g_out, int n_pred,
-                             const int *pred, int n_opt, int with_trans) {
-  if (l < 0 || l >= p->n_layers || n_pred < 0 || n_pred > SP_PLAN_MAX_PRED || n_opt < 1 ||
-      g_out < 0 || g_out >= p->n_groups || p->groups[g_out].n_keep < 1)
-    return sp_fail(SP_ERR_INPUT, "plan problem: bad layer %d (g_out %d, %d preds, %d options)", l,
-                   g_out, n_pred, n_opt);
+sp_status sp_plan_layer_init(sp_plan_problem *p, int l, int g_in, int g_out, int n_pred, const int *pred,
+                             int n_opt, int with_trans) {
+  if (l < 0 || l >= p->n_layers || n_pred < 0 || n_pred > SP_PLAN_MAX_PRED || n_opt < 1 || g_out < 0 ||
+      g_out >= p->n_groups || p->groups[g_out].n_keep < 1)
+    return sp_fail(SP_ERR_INPUT, "plan problem: bad layer %d (g_out %d, %d preds, %d options)", l, g_out,
+                   n_pred, n_opt);
   sp_plan_layer *ly = &p->layers[l];
   ly->g_in = g_in;
   ly->g_out = g_out;
@@ -99,11 +100,11 @@ static sp_status validate_group(const sp_plan_problem *p, int g) {
     return sp_fail(SP_ERR_INPUT, "plan problem: group %d has no keep levels", g);
   for (int k = 0; k < gr->n_keep; k++) {
     if (!(gr->keep[k] > 0 && gr->keep[k] <= 1))
-      return sp_fail(SP_ERR_INPUT, "plan problem: group %d keep level %d is %g, not in (0, 1]", g,
-                     k, gr->keep[k]);
+      return sp_fail(SP_ERR_INPUT, "plan problem: group %d keep level %d is %g, not in (0, 1]", g, k,
+                     gr->keep[k]);
     if (bad_nonneg(gr->drop[k]))
-      return sp_fail(SP_ERR_INPUT, "plan problem: group %d keep level %d has accuracy drop %g", g,
-                     k, gr->drop[k]);
+      return sp_fail(SP_ERR_INPUT, "plan problem: group %d keep level %d has accuracy drop %g", g, k,
+                     gr->drop[k]);
   }
   return SP_OK;
 }
@@ -113,15 +114,22 @@ static sp_status validate_option(const sp_plan_problem *p, int l, int o) {
   const sp_plan_option *op = &ly->opt[o];
   int nin = p->groups[ly->g_in].n_keep, nout = p->groups[ly->g_out].n_keep;
   const char *why = NULL;
-  if (op->keep_in < 0 || op->keep_in >= nin) why = "keep_in out of range of its input group";
-  else if (op->keep_out < 0 || op->keep_out >= nout) why = "keep_out out of range of its output group";
+  if (op->keep_in < 0 || op->keep_in >= nin)
+    why = "keep_in out of range of its input group";
+  else if (op->keep_out < 0 || op->keep_out >= nout)
+    why = "keep_out out of range of its output group";
   else if (ly->g_in == ly->g_out && op->keep_in != op->keep_out)
     why = "keep_in != keep_out although input and output share a group";
-  else if (op->residency < 0 || op->residency >= p->n_res) why = "residency out of range";
-  else if (bad_nonneg(op->latency_ms)) why = "latency negative or not finite";
-  else if (bad_nonneg(op->weight_bytes)) why = "weight bytes negative or not finite";
-  else if (bad_nonneg(op->workspace_bytes)) why = "workspace bytes negative or not finite";
-  else if (bad_nonneg(op->drop)) why = "accuracy drop negative or not finite";
+  else if (op->residency < 0 || op->residency >= p->n_res)
+    why = "residency out of range";
+  else if (bad_nonneg(op->latency_ms))
+    why = "latency negative or not finite";
+  else if (bad_nonneg(op->weight_bytes))
+    why = "weight bytes negative or not finite";
+  else if (bad_nonneg(op->workspace_bytes))
+    why = "workspace bytes negative or not finite";
+  else if (bad_nonneg(op->drop))
+    why = "accuracy drop negative or not finite";
   if (!why) return SP_OK;
   return sp_fail(SP_ERR_INPUT,
                  "plan problem: layer %d (%s) option %d (%s): %s (keep_in %d, keep_out %d, "
@@ -133,37 +141,46 @@ static sp_status validate_option(const sp_plan_problem *p, int l, int o) {
 static sp_status validate_layer(const sp_plan_problem *p, int l, char *used) {
   const sp_plan_layer *ly = &p->layers[l];
   if (ly->g_in < 0 || ly->g_in >= p->n_groups || ly->g_out < 0 || ly->g_out >= p->n_groups)
-    return sp_fail(SP_ERR_INPUT, "plan problem: layer %d (%s): group index out of range (g_in %d, g_out %d, %d groups)",
-                   l, ly->name, ly->g_in, ly->g_out, p->n_groups);
+    return sp_fail(
+        SP_ERR_INPUT,
+        "plan problem: layer %d (%s): group index out of range (g_in %d, g_out %d, %d groups)", l,
+        ly->name, ly->g_in, ly->g_out, p->n_groups);
   used[ly->g_in] = used[ly->g_out] = 1;
   if (ly->n_pred < 0 || ly->n_pred > SP_PLAN_MAX_PRED)
-    return sp_fail(SP_ERR_INPUT, "plan problem: layer %d (%s): %d predecessors (0..%d)", l,
-                   ly->name, ly->n_pred, SP_PLAN_MAX_PRED);
+    return sp_fail(SP_ERR_INPUT, "plan problem: layer %d (%s): %d predecessors (0..%d)", l, ly->name,
+                   ly->n_pred, SP_PLAN_MAX_PRED);
   const sp_plan_group *gin = &p->groups[ly->g_in];
   if (ly->n_pred == 0 && (gin->n_keep != 1 || gin->keep[0] != 1.0))
-    return sp_fail(SP_ERR_INPUT, "plan problem: layer %d (%s) reads the network input, so its group %d must have the one keep level 1.0",
+    return sp_fail(SP_ERR_INPUT,
+                   "plan problem: layer %d (%s) reads the network input, so its group %d must have the "
+                   "one keep level 1.0",
                    l, ly->name, ly->g_in);
   for (int i = 0; i < ly->n_pred; i++) {
     int q = ly->pred[i];
     if (q < 0 || q >= l)
-      return sp_fail(SP_ERR_INPUT, "plan problem: layer %d (%s): predecessor %d is not an earlier layer", l,
-                     ly->name, q);
+      return sp_fail(SP_ERR_INPUT, "plan problem: layer %d (%s): predecessor %d is not an earlier layer",
+                     l, ly->name, q);
     if (i == 1 && q == ly->pred[0])
-      return sp_fail(SP_ERR_INPUT, "plan problem: layer %d (%s): predecessor %d given twice", l, ly->name, q);
+      return sp_fail(SP_ERR_INPUT, "plan problem: layer %d (%s): predecessor %d given twice", l,
+                     ly->name, q);
     if (p->layers[q].g_out != ly->g_in)
-      return sp_fail(SP_ERR_INPUT, "plan problem: layer %d (%s): input group %d differs from predecessor %d's (%s) output group %d",
+      return sp_fail(SP_ERR_INPUT,
+                     "plan problem: layer %d (%s): input group %d differs from predecessor %d's (%s) "
+                     "output group %d",
                      l, ly->name, ly->g_in, q, p->layers[q].name, p->layers[q].g_out);
     for (int a = 0; ly->trans[i] && a < p->n_res * p->n_res; a++)
       if (bad_nonneg(ly->trans[i][a]))
-        return sp_fail(SP_ERR_INPUT, "plan problem: layer %d (%s): transition cost from %d to %d on the edge from layer %d is %g",
-                       l, ly->name, a / p->n_res, a % p->n_res, q, ly->trans[i][a]);
+        return sp_fail(
+            SP_ERR_INPUT,
+            "plan problem: layer %d (%s): transition cost from %d to %d on the edge from layer %d is %g",
+            l, ly->name, a / p->n_res, a % p->n_res, q, ly->trans[i][a]);
   }
   if (!ly->act_bytes || ly->n_opt < 1 || !ly->opt)
     return sp_fail(SP_ERR_INPUT, "plan problem: layer %d (%s) has no options", l, ly->name);
   for (int k = 0; k < p->groups[ly->g_out].n_keep; k++)
     if (bad_nonneg(ly->act_bytes[k]))
-      return sp_fail(SP_ERR_INPUT, "plan problem: layer %d (%s): output bytes at keep level %d are %g", l,
-                     ly->name, k, ly->act_bytes[k]);
+      return sp_fail(SP_ERR_INPUT, "plan problem: layer %d (%s): output bytes at keep level %d are %g",
+                     l, ly->name, k, ly->act_bytes[k]);
   for (int o = 0; o < ly->n_opt; o++) {
     sp_status st = validate_option(p, l, o);
     if (st) return st;
@@ -182,7 +199,8 @@ sp_status sp_plan_problem_validate(const sp_plan_problem *p) {
   const sp_plan_bounds *b = &p->bounds;
   if (isnan(b->min_accuracy) || b->min_accuracy == INFINITY || bad_upper(b->max_memory) ||
       bad_upper(b->max_latency))
-    return sp_fail(SP_ERR_INPUT, "plan problem: bounds invalid (min accuracy %g, max memory %g, max latency %g)",
+    return sp_fail(SP_ERR_INPUT,
+                   "plan problem: bounds invalid (min accuracy %g, max memory %g, max latency %g)",
                    b->min_accuracy, b->max_memory, b->max_latency);
   if ((unsigned)p->objective > SP_PLAN_MAX_ACCURACY)
     return sp_fail(SP_ERR_INPUT, "plan problem: unknown objective %d", (int)p->objective);
@@ -202,21 +220,30 @@ sp_status sp_plan_problem_validate(const sp_plan_problem *p) {
 
 const char *sp_plan_result_name(sp_plan_result r) {
   switch (r) {
-    case SP_PLAN_OPTIMAL: return "optimal";
-    case SP_PLAN_FEASIBLE: return "feasible";
-    case SP_PLAN_INFEASIBLE: return "infeasible";
-    case SP_PLAN_TIME_LIMIT: return "time limit";
-    case SP_PLAN_GAVE_UP: return "gave up";
-    case SP_PLAN_UNSUPPORTED: return "unsupported";
+    case SP_PLAN_OPTIMAL:
+      return "optimal";
+    case SP_PLAN_FEASIBLE:
+      return "feasible";
+    case SP_PLAN_INFEASIBLE:
+      return "infeasible";
+    case SP_PLAN_TIME_LIMIT:
+      return "time limit";
+    case SP_PLAN_GAVE_UP:
+      return "gave up";
+    case SP_PLAN_UNSUPPORTED:
+      return "unsupported";
   }
   return "?";
 }
 
 const char *sp_plan_objective_name(sp_plan_objective o) {
   switch (o) {
-    case SP_PLAN_MIN_LATENCY: return "min latency";
-    case SP_PLAN_MIN_MEMORY: return "min memory";
-    case SP_PLAN_MAX_ACCURACY: return "max accuracy";
+    case SP_PLAN_MIN_LATENCY:
+      return "min latency";
+    case SP_PLAN_MIN_MEMORY:
+      return "min memory";
+    case SP_PLAN_MAX_ACCURACY:
+      return "max accuracy";
   }
   return "?";
 }

@@ -9,8 +9,8 @@
 
 #include "engine/status.h"
 
-#define SP_PLAN_MAX_PRED 2    /* inputs of a layer (a residual add has 2), as SP_MAX_INPUTS */
-#define SP_PLAN_MAX_RES 8     /* residencies: 0 = host, 1.. = devices (and layouts) */
+#define SP_PLAN_MAX_PRED 2 /* inputs of a layer (a residual add has 2), as SP_MAX_INPUTS */
+#define SP_PLAN_MAX_RES 8  /* residencies: 0 = host, 1.. = devices (and layouts) */
 #define SP_PLAN_NAME_MAX 64
 #define SP_PLAN_LABEL_MAX 64
 
@@ -18,41 +18,41 @@
  * input, every input of a residual add, a depthwise layer's input and output.
  * Channel pruning picks one keep level per group. */
 typedef struct sp_plan_group {
-  int n_keep;     /* keep levels, >= 1; an unprunable group has one level, 1.0 */
-  double *keep;   /* [n_keep] fraction of channels kept, in (0, 1] */
-  double *drop;   /* [n_keep] accuracy drop (percentage points, >= 0) of pruning
-                   * this group to keep[k]; 0 for keep 1.0. Counted once per group. */
+  int n_keep;   /* keep levels, >= 1; an unprunable group has one level, 1.0 */
+  double *keep; /* [n_keep] fraction of channels kept, in (0, 1] */
+  double *drop; /* [n_keep] accuracy drop (percentage points, >= 0) of pruning
+                 * this group to keep[k]; 0 for keep 1.0. Counted once per group. */
 } sp_plan_group;
 
 /* One way to run one layer: compression x input-channel keep x kernel variant
  * x parameter point, as profiled. */
 typedef struct sp_plan_option {
-  int keep_in;            /* index into groups[g_in].keep */
-  int keep_out;           /* index into groups[g_out].keep; == keep_in when g_in == g_out */
-  int residency;          /* where the layer runs and its output lives, 0..n_res-1 */
-  double latency_ms;      /* measured median, >= 0 */
-  double weight_bytes;    /* in this option's format; resident for the whole run */
-  double workspace_bytes; /* scratch live during this layer's step only */
-  double drop;            /* accuracy drop (pp, >= 0) of its own compression
-                           * (weight pruning, ternary); 0 for none */
+  int keep_in;                   /* index into groups[g_in].keep */
+  int keep_out;                  /* index into groups[g_out].keep; == keep_in when g_in == g_out */
+  int residency;                 /* where the layer runs and its output lives, 0..n_res-1 */
+  double latency_ms;             /* measured median, >= 0 */
+  double weight_bytes;           /* in this option's format; resident for the whole run */
+  double workspace_bytes;        /* scratch live during this layer's step only */
+  double drop;                   /* accuracy drop (pp, >= 0) of its own compression
+                                  * (weight pruning, ternary); 0 for none */
   char label[SP_PLAN_LABEL_MAX]; /* free text for printing: variant/compression/threads */
 } sp_plan_option;
 
 /* A layer is one execution step; layers are in topological order. */
 typedef struct sp_plan_layer {
   char name[SP_PLAN_NAME_MAX];
-  int g_in, g_out;               /* channel groups of its input and its output */
-  int n_pred;                    /* 0 for a layer reading the network input */
-  int pred[SP_PLAN_MAX_PRED];    /* producers, earlier layers; their g_out must be g_in */
+  int g_in, g_out;            /* channel groups of its input and its output */
+  int n_pred;                 /* 0 for a layer reading the network input */
+  int pred[SP_PLAN_MAX_PRED]; /* producers, earlier layers; their g_out must be g_in */
   /* Per predecessor, [n_res * n_res] row-major: ms to bring pred's output from
    * residency a (pred's option) to b (this layer's option) at trans[a*n_res+b];
    * NULL means free. One matrix per residency pair, not per keep level: a
    * transfer of a pruned tensor is costed as the unpruned one (the profiler
    * measures the unpruned tensor). */
   double *trans[SP_PLAN_MAX_PRED];
-  double *act_bytes;             /* [groups[g_out].n_keep] output bytes per keep level */
-  int n_opt;                     /* >= 1 */
-  sp_plan_option *opt;           /* [n_opt] */
+  double *act_bytes;   /* [groups[g_out].n_keep] output bytes per keep level */
+  int n_opt;           /* >= 1 */
+  sp_plan_option *opt; /* [n_opt] */
 } sp_plan_layer;
 
 typedef enum sp_plan_objective {
@@ -77,13 +77,15 @@ typedef struct sp_plan_bounds {
  * Accuracy model: base - sum of group drops - sum of option drops (additive). */
 typedef struct sp_plan_problem {
   int n_groups;
-  sp_plan_group *groups;  /* [n_groups] */
+  sp_plan_group *groups; /* [n_groups], each used by at least one layer */
   int n_layers;
-  sp_plan_layer *layers;  /* [n_layers] */
-  int n_res;              /* residencies 0..n_res-1, 1..SP_PLAN_MAX_RES */
-  double input_bytes;     /* the network input, read by layers with n_pred == 0;
-                           * their g_in must be a group with the one level 1.0 */
-  double base_accuracy;   /* percent, of the uncompressed network */
+  sp_plan_layer *layers; /* [n_layers] */
+  int n_res;             /* residencies 0..n_res-1, 1..SP_PLAN_MAX_RES */
+  double input_bytes;    /* the network input, read by layers with n_pred == 0;
+                          * their g_in must be a group with the one level 1.0.
+                          * It has no residency: moving it to a device (and the
+                          * output back) belongs in those layers' option latency. */
+  double base_accuracy;  /* percent, of the uncompressed network */
   sp_plan_bounds bounds;
   sp_plan_objective objective;
 } sp_plan_problem;
@@ -93,17 +95,17 @@ typedef struct sp_plan_metrics {
   double latency_ms;    /* layers + transitions */
   double transition_ms; /* the transitions' part of latency_ms */
   double peak_bytes;
-  int peak_step;        /* layer at which the peak occurs */
-  double accuracy;      /* percent */
+  int peak_step;   /* layer at which the peak occurs */
+  double accuracy; /* percent */
 } sp_plan_metrics;
 
 typedef enum sp_plan_result {
-  SP_PLAN_OPTIMAL = 0,   /* proven optimal within the bounds */
-  SP_PLAN_FEASIBLE,      /* meets the bounds, optimality not proven (greedy) */
-  SP_PLAN_INFEASIBLE,    /* proven: no plan meets the bounds; see `nearest` */
-  SP_PLAN_TIME_LIMIT,    /* time limit hit; has_plan says if an incumbent exists */
-  SP_PLAN_GAVE_UP,       /* heuristic found no plan meeting the bounds (none proven) */
-  SP_PLAN_UNSUPPORTED,   /* the solver does not accept this instance (message says why) */
+  SP_PLAN_OPTIMAL = 0, /* proven optimal within the bounds */
+  SP_PLAN_FEASIBLE,    /* meets the bounds, optimality not proven (greedy) */
+  SP_PLAN_INFEASIBLE,  /* proven: no plan meets the bounds; see `nearest` */
+  SP_PLAN_TIME_LIMIT,  /* time limit hit; has_plan says if an incumbent exists */
+  SP_PLAN_GAVE_UP,     /* heuristic found no plan meeting the bounds (none proven) */
+  SP_PLAN_UNSUPPORTED, /* the solver does not accept this instance (message says why) */
 } sp_plan_result;
 
 /* Nearest feasible bounds of an infeasible problem: each bound's best value
@@ -118,19 +120,19 @@ typedef struct sp_plan_nearest {
 
 typedef struct sp_plan {
   sp_plan_result result;
-  int has_plan;          /* option/keep/metrics are meaningful */
+  int has_plan; /* option/keep/metrics are meaningful (GAVE_UP: the last try, missing a bound) */
   int n_layers, n_groups;
-  int *option;           /* [n_layers] chosen option index (into layers[l].opt) */
-  int *keep;             /* [n_groups] chosen keep level index */
+  int *option; /* [n_layers] chosen option index (into layers[l].opt) */
+  int *keep;   /* [n_groups] chosen keep level index */
   sp_plan_metrics metrics;
-  double objective;      /* the objective's metric of the plan (ms, bytes or %) */
-  double bound;          /* best proven bound on the objective (ILP, DP, exhaustive) */
-  double gap;            /* |objective - bound| / |objective|; 0 when proven optimal */
-  double solve_s;        /* wall time of the solve */
-  int options_total;     /* options in the problem */
-  int options_used;      /* left after pruning dominated and impossible ones */
+  double objective;  /* the objective's metric of the plan (ms, bytes or %) */
+  double bound;      /* best proven bound on the objective (ILP, DP, exhaustive) */
+  double gap;        /* |objective - bound| / |objective|; 0 when proven optimal */
+  double solve_s;    /* wall time of the solve */
+  int options_total; /* options in the problem */
+  int options_used;  /* left after pruning dominated and impossible ones */
   sp_plan_nearest nearest;
-  char message[512];     /* one line: why infeasible / unsupported / gave up */
+  char message[512]; /* one line: why infeasible / unsupported / gave up */
 } sp_plan;
 
 /* Allocates a problem of n_groups groups and n_layers layers with n_res
@@ -144,8 +146,8 @@ sp_status sp_plan_group_init(sp_plan_problem *p, int g, int n_keep);
 /* Allocates layer l's n_opt options (zeroed), its act_bytes for group g_out
  * (which must have been given its levels) and, when with_trans, a zeroed
  * transition matrix per predecessor. Sets g_in, g_out and the predecessors. */
-sp_status sp_plan_layer_init(sp_plan_problem *p, int l, int g_in, int g_out, int n_pred,
-                             const int *pred, int n_opt, int with_trans);
+sp_status sp_plan_layer_init(sp_plan_problem *p, int l, int g_in, int g_out, int n_pred, const int *pred,
+                             int n_opt, int with_trans);
 
 /* Frees everything the calls above allocated and zeroes *p. */
 void sp_plan_problem_free(sp_plan_problem *p);
@@ -157,8 +159,7 @@ sp_status sp_plan_problem_validate(const sp_plan_problem *p);
 /* Scores a choice of one option per layer: fills `keep` (per group, may be
  * NULL) and `m`. SP_ERR_INPUT when two layers disagree on a group's keep
  * level (naming both) or an option index is out of range. */
-sp_status sp_plan_evaluate(const sp_plan_problem *p, const int *option, int *keep,
-                           sp_plan_metrics *m);
+sp_status sp_plan_evaluate(const sp_plan_problem *p, const int *option, int *keep, sp_plan_metrics *m);
 
 /* Whether metrics meet bounds (with a relative tolerance of 1e-9 that every
  * solver shares, so that a bound equal to an achieved value is met). */

@@ -38,9 +38,9 @@ void sp_plan_filter_free(sp_plan_filter *f) {
 /* Lower bounds of each bound's metric over all plans that use option o of
  * layer l; the option is impossible when one exceeds its bound. */
 typedef struct lower {
-  double budget, drop_sum, *gmin, *lmin;  /* accuracy */
-  double lat_sum, *latmin;                /* latency */
-  double w_sum, *wmin, *amin;             /* memory */
+  double budget, drop_sum, *gmin, *lmin; /* accuracy */
+  double lat_sum, *latmin;               /* latency */
+  double w_sum, *wmin, *amin;            /* memory */
   sp_plan_eval ev;
 } lower;
 
@@ -50,16 +50,15 @@ static int impossible(const sp_plan_problem *p, lower *lb, int l, const sp_plan_
   if (isfinite(lb->budget)) {
     double d = lb->drop_sum - lb->lmin[l] + op->drop - lb->gmin[ly->g_in] +
                p->groups[ly->g_in].drop[op->keep_in];
-    if (ly->g_out != ly->g_in)
-      d += p->groups[ly->g_out].drop[op->keep_out] - lb->gmin[ly->g_out];
+    if (ly->g_out != ly->g_in) d += p->groups[ly->g_out].drop[op->keep_out] - lb->gmin[ly->g_out];
     if (d > lb->budget + sp_plan_tol(lb->budget)) return 1;
   }
   if (isfinite(b->max_latency) &&
       lb->lat_sum - lb->latmin[l] + op->latency_ms > b->max_latency + sp_plan_tol(b->max_latency))
     return 1;
   if (isfinite(b->max_memory)) {
-    double mem = lb->w_sum - lb->wmin[l] + op->weight_bytes + op->workspace_bytes +
-                 ly->act_bytes[op->keep_out];
+    double mem =
+        lb->w_sum - lb->wmin[l] + op->weight_bytes + op->workspace_bytes + ly->act_bytes[op->keep_out];
     if (lb->ev.input_last >= l) mem += p->input_bytes;
     for (int q = 0; q < l; q++) {
       if (lb->ev.last[q] < l) continue;
@@ -101,7 +100,8 @@ static sp_status lower_init(lower *lb, const sp_plan_problem *p) {
       lb->latmin[l] = fmin(lb->latmin[l], ly->opt[o].latency_ms);
       lb->wmin[l] = fmin(lb->wmin[l], ly->opt[o].weight_bytes);
     }
-    for (int k = 0; k < p->groups[ly->g_out].n_keep; k++) lb->amin[l] = fmin(lb->amin[l], ly->act_bytes[k]);
+    for (int k = 0; k < p->groups[ly->g_out].n_keep; k++)
+      lb->amin[l] = fmin(lb->amin[l], ly->act_bytes[k]);
     lb->drop_sum += lb->lmin[l];
     lb->lat_sum += lb->latmin[l];
     lb->w_sum += lb->wmin[l];
@@ -173,7 +173,8 @@ sp_status sp_plan_filter_build(sp_plan_filter *f, const sp_plan_problem *p, int 
   char *kbuf = f->keep_ok ? malloc((size_t)nkeep) : NULL;
   cand *c = malloc((size_t)maxopt * sizeof *c);
   lower lb;
-  sp_status st = f->alive && f->repr && kbuf && c ? SP_OK : sp_fail(SP_ERR_RUNTIME, "plan: out of memory");
+  sp_status st =
+      f->alive && f->repr && kbuf && c ? SP_OK : sp_fail(SP_ERR_RUNTIME, "plan: out of memory");
   if (!st && prune) st = lower_init(&lb, p);
   if (st) {
     if (f->keep_ok) f->keep_ok[0] = kbuf;
@@ -192,7 +193,8 @@ sp_status sp_plan_filter_build(sp_plan_filter *f, const sp_plan_problem *p, int 
     sp_plan_relevance rel = sp_plan_relevant(p);
     for (int g = 0; g < G && isfinite(lb.budget); g++)
       for (int k = 0; k < p->groups[g].n_keep; k++)
-        f->keep_ok[g][k] = lb.drop_sum - lb.gmin[g] + p->groups[g].drop[k] <= lb.budget + sp_plan_tol(lb.budget);
+        f->keep_ok[g][k] =
+            lb.drop_sum - lb.gmin[g] + p->groups[g].drop[k] <= lb.budget + sp_plan_tol(lb.budget);
     for (int l = 0; l < L; l++) {
       for (int o = 0; o < p->layers[l].n_opt; o++)
         if (impossible(p, &lb, l, &p->layers[l].opt[o])) {

@@ -9,9 +9,18 @@
 #include "planner/internal.h"
 
 void sp_plan_synth_init(sp_plan_synth *s) {
-  *s = (sp_plan_synth){.n_layers = 10, .min_options = 1, .max_options = 8, .dag = 0, .n_res = 2,
-                       .transitions = 1, .max_keep = 4, .acc_frac = -1, .mem_frac = -1, .lat_frac = -1,
-                       .objective = SP_PLAN_MIN_LATENCY, .seed = 1};
+  *s = (sp_plan_synth){.n_layers = 10,
+                       .min_options = 1,
+                       .max_options = 8,
+                       .dag = 0,
+                       .n_res = 2,
+                       .transitions = 1,
+                       .max_keep = 4,
+                       .acc_frac = -1,
+                       .mem_frac = -1,
+                       .lat_frac = -1,
+                       .objective = SP_PLAN_MIN_LATENCY,
+                       .seed = 1};
 }
 
 static double unif(sp_rng *r, double lo, double hi) { return lo + (hi - lo) * sp_rng_uniform(r); }
@@ -78,8 +87,7 @@ static const char *variant_name[] = {"direct", "im2col", "winograd", "sparse", "
 
 /* Option o of layer l: option 0 is the dense baseline at full keep on the
  * host, so that a plan always exists when the bounds allow. */
-static void make_option(const sp_plan_synth *s, sp_rng *r, sp_plan_problem *p, int l, int o,
-                        double B, double W, double A) {
+static void make_option(sp_rng *r, sp_plan_problem *p, int l, int o, double B, double W, double A) {
   sp_plan_layer *ly = &p->layers[l];
   sp_plan_option *op = &ly->opt[o];
   int join = ly->n_pred == 2;
@@ -90,38 +98,50 @@ static void make_option(const sp_plan_synth *s, sp_rng *r, sp_plan_problem *p, i
   int v = o == 0 || join ? 0 : pick(r, 5);
   double lat = B * f, wb = join ? 0 : W * f, ws = 0, drop = 0;
   switch (v) {
-    case 0: lat *= o ? unif(r, 0.8, 1.3) : 1; break;
-    case 1: lat *= unif(r, 0.5, 0.9), ws = A * unif(r, 1, 4) * p->groups[ly->g_in].keep[op->keep_in]; break;
-    case 2: lat *= unif(r, 0.35, 0.7), ws = W * unif(r, 0.5, 2), wb *= 1.8; break;
+    case 0:
+      lat *= o ? unif(r, 0.8, 1.3) : 1;
+      break;
+    case 1:
+      lat *= unif(r, 0.5, 0.9), ws = A * unif(r, 1, 4) * p->groups[ly->g_in].keep[op->keep_in];
+      break;
+    case 2:
+      lat *= unif(r, 0.35, 0.7), ws = W * unif(r, 0.5, 2), wb *= 1.8;
+      break;
     case 3: {
       double sp = unif(r, 0.3, 0.9);
       lat *= unif(r, 0.5, 1.5) * (1 - 0.6 * sp), wb *= 1.5 * (1 - sp), drop = sp * sp * unif(r, 0.2, 2);
       break;
     }
-    default: lat *= unif(r, 0.4, 1), wb *= 1.1 / 16, drop = unif(r, 0.5, 3); break;
+    default:
+      lat *= unif(r, 0.4, 1), wb *= 1.1 / 16, drop = unif(r, 0.5, 3);
+      break;
   }
   if (op->residency > 0) lat *= unif(r, 0.3, 0.8);
   op->latency_ms = lat;
   op->weight_bytes = round(wb * 1e6);
   op->workspace_bytes = round(ws * 1e6);
   op->drop = drop;
-  snprintf(op->label, sizeof op->label, "%s/r%d/k%d-%d", variant_name[v], op->residency, op->keep_in, op->keep_out);
+  snprintf(op->label, sizeof op->label, "%s/r%d/k%d-%d", variant_name[v], op->residency, op->keep_in,
+           op->keep_out);
 }
 
-static sp_status make_layer(const sp_plan_synth *s, sp_rng *r, const shape *sh, sp_plan_problem *p, int l) {
+static sp_status make_layer(const sp_plan_synth *s, sp_rng *r, const shape *sh, sp_plan_problem *p,
+                            int l) {
   int n = s->min_options + pick(r, s->max_options - s->min_options + 1);
-  sp_status st = sp_plan_layer_init(p, l, sh->g_in[l], sh->g_out[l], sh->n_pred[l], sh->pred[l], n, s->transitions);
+  sp_status st =
+      sp_plan_layer_init(p, l, sh->g_in[l], sh->g_out[l], sh->n_pred[l], sh->pred[l], n, s->transitions);
   if (st) return st;
   sp_plan_layer *ly = &p->layers[l];
   snprintf(ly->name, sizeof ly->name, "%s%d", ly->n_pred == 2 ? "add" : "conv", l);
   double B = unif(r, 0.1, 2), W = unif(r, 0.01, 2), A = unif(r, 0.05, 1);
   for (int k = 0; k < p->groups[ly->g_out].n_keep; k++)
     ly->act_bytes[k] = round(A * 1e6 * p->groups[ly->g_out].keep[k]);
-  for (int o = 0; o < n; o++) make_option(s, r, p, l, o, B, W, A);
+  for (int o = 0; o < n; o++) make_option(r, p, l, o, B, W, A);
   for (int i = 0; i < ly->n_pred && ly->trans[i]; i++) {
     double mb = p->layers[ly->pred[i]].act_bytes[0] * 1e-6, diag = sp_rng_uniform(r) < 0.1f ? 0.01 : 0;
     for (int a = 0; a < p->n_res; a++)
-      for (int b = 0; b < p->n_res; b++) ly->trans[i][a * p->n_res + b] = a == b ? diag : mb * unif(r, 0.2, 1);
+      for (int b = 0; b < p->n_res; b++)
+        ly->trans[i][a * p->n_res + b] = a == b ? diag : mb * unif(r, 0.2, 1);
   }
   return SP_OK;
 }
@@ -171,7 +191,9 @@ sp_status sp_plan_synthetic(const sp_plan_synth *s, sp_plan_problem *p) {
   int L = s->n_layers;
   if (L < 1 || s->min_options < 1 || s->max_options < s->min_options || s->n_res < 1 ||
       s->n_res > SP_PLAN_MAX_RES || s->max_keep < 1 || s->max_keep > 4)
-    return sp_fail(SP_ERR_INPUT, "synthetic plan problem: bad parameters (%d layers, %d..%d options, %d residencies, %d keep levels)",
+    return sp_fail(SP_ERR_INPUT,
+                   "synthetic plan problem: bad parameters (%d layers, %d..%d options, %d residencies, "
+                   "%d keep levels)",
                    L, s->min_options, s->max_options, s->n_res, s->max_keep);
   sp_rng r;
   sp_rng_seed(&r, s->seed * 0x9E3779B97F4A7C15ull + 12345);

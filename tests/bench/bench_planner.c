@@ -31,10 +31,11 @@ int main(int argc, char **argv) {
       {"big-60x200-loose", 60, 200, SP_PLAN_MIN_LATENCY, 0.8, 0.8, -1},
       {"big-60x200", 60, 200, SP_PLAN_MIN_LATENCY, 0.3, 0.4, -1},
       {"big-60x200-tight", 60, 200, SP_PLAN_MIN_LATENCY, 0.15, 0.2, -1},
+      {"big-60x200-tighter", 60, 200, SP_PLAN_MIN_LATENCY, 0.1, 0.15, -1},
       {"big-60x200-mem", 60, 200, SP_PLAN_MIN_MEMORY, 0.3, -1, 0.3},
   };
-  printf("%-18s %4s %8s %10s %-10s %8s %9s %12s %12s %8s\n", "instance", "seed", "options", "kept", "result",
-         "time_s", "gap", "ilp", "greedy", "gain");
+  printf("%-18s %4s %8s %10s %-10s %8s %9s %12s %12s %8s\n", "instance", "seed", "options", "kept",
+         "result", "time_s", "gap", "ilp", "greedy", "gain");
   for (size_t c = 0; c < sizeof configs / sizeof configs[0]; c++) {
     const config *cf = &configs[c];
     double worst = 0, sum_gain = 0;
@@ -54,10 +55,12 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bench_planner: %s\n", sp_last_error());
         return 1;
       }
-      double gn = g.result == SP_PLAN_FEASIBLE && ilp.has_plan ? gain(p.objective, ilp.objective, g.objective) : 0;
-      printf("%-18s %4d %8d %10d %-10s %8.3f %9.2g %12.6g %12.6g %7.2f%%%s\n", cf->name, seed, ilp.options_total,
-             ilp.options_used, sp_plan_result_name(ilp.result), ilp.solve_s, ilp.gap, ilp.objective,
-             g.result == SP_PLAN_FEASIBLE ? g.objective : 0.0, 100 * gn,
+      double gn = g.result == SP_PLAN_FEASIBLE && ilp.has_plan
+                      ? gain(p.objective, ilp.objective, g.objective)
+                      : 0;
+      printf("%-18s %4d %8d %10d %-10s %8.3f %9.2g %12.6g %12.6g %7.2f%%%s\n", cf->name, seed,
+             ilp.options_total, ilp.options_used, sp_plan_result_name(ilp.result), ilp.solve_s, ilp.gap,
+             ilp.objective, g.result == SP_PLAN_FEASIBLE ? g.objective : 0.0, 100 * gn,
              g.result == SP_PLAN_FEASIBLE ? "" : " (greedy gave up)");
       if (ilp.result == SP_PLAN_INFEASIBLE) printf("  %s\n", ilp.message);
       if (ilp.solve_s > worst) worst = ilp.solve_s;

@@ -46,7 +46,7 @@ static void random_instance(int seed, sp_plan_synth *s) {
   s->min_options = 1;
   s->max_options = s->n_layers <= 4 ? 6 : 4;
   s->dag = seed % 2;
-  s->n_res = sp_test_rand_int(&r, 1, 2);
+  s->n_res = sp_test_rand_int(&r, 1, 3);
   s->transitions = sp_test_rand_int(&r, 0, 3) > 0;
   s->max_keep = sp_test_rand_int(&r, 1, 4);
   int obj = sp_test_rand_int(&r, 0, 4);
@@ -56,7 +56,8 @@ static void random_instance(int seed, sp_plan_synth *s) {
   for (int i = 0; i < 3; i++) frac[i] = sp_test_rand_int(&r, 0, 110) / 100.0 - 0.05;
   s->acc_frac = sp_test_rand_int(&r, 0, 9) < 6 && s->objective != SP_PLAN_MAX_ACCURACY ? frac[0] : -1;
   s->mem_frac = sp_test_rand_int(&r, 0, 9) < 6 && s->objective != SP_PLAN_MIN_MEMORY ? frac[1] : -1;
-  s->lat_frac = sp_test_rand_int(&r, 0, 9) < (s->objective == SP_PLAN_MIN_LATENCY ? 2 : 6) ? frac[2] : -1;
+  s->lat_frac =
+      sp_test_rand_int(&r, 0, 9) < (s->objective == SP_PLAN_MIN_LATENCY ? 2 : 6) ? frac[2] : -1;
 }
 
 /* A copy of p's bounds with one replaced; solved by exhaustive enumeration. */
@@ -74,7 +75,9 @@ static sp_plan_result exhaustive_with(const sp_plan_problem *p, int which, doubl
 
 /* The value after "at most"/"at least" with unit %, MB or ms in message. */
 static double printed(const char *message, int which) {
-  const char *key = which == 0 ? "at most " : "at least ", *unit = which == 0 ? "%" : which == 1 ? "MB" : "ms";
+  const char *key = which == 0 ? "at most " : "at least ", *unit = which == 0   ? "%"
+                                                                   : which == 1 ? "MB"
+                                                                                : "ms";
   for (const char *at = message; (at = strstr(at, key)); at++) {
     double v;
     char u[4] = "";
@@ -93,8 +96,8 @@ static void check_nearest(const sp_plan_problem *p, const sp_plan *ilp, int seed
   double step[3] = {-1e-4, 1e-4 * fmax(1, n->min_memory), 1e-4 * fmax(1e-3, n->min_latency)};
   for (int w = 0; w < 3; w++) {
     if (!have[w]) continue;
-    CHECK_MSG(exhaustive_with(p, w, value[w]) == SP_PLAN_OPTIMAL, "seed %d: nearest bound %d (%g) not achievable",
-              seed, w, value[w]);
+    CHECK_MSG(exhaustive_with(p, w, value[w]) == SP_PLAN_OPTIMAL,
+              "seed %d: nearest bound %d (%g) not achievable", seed, w, value[w]);
     CHECK_MSG(exhaustive_with(p, w, value[w] - step[w]) == SP_PLAN_INFEASIBLE,
               "seed %d: nearest bound %d (%g) is not the nearest", seed, w, value[w]);
     /* The printed number, parsed back, is achievable too. */
@@ -125,8 +128,8 @@ static void test_random_small(void) {
     CHECK(sp_plan_ilp(&p, NULL, &ilp) == SP_OK);
     CHECK(sp_plan_greedy(&p, &g) == SP_OK);
     n++;
-    CHECK_MSG(ilp.result == e.result, "seed %d: ILP %s, exhaustive %s", seed, sp_plan_result_name(ilp.result),
-              sp_plan_result_name(e.result));
+    CHECK_MSG(ilp.result == e.result, "seed %d: ILP %s, exhaustive %s", seed,
+              sp_plan_result_name(ilp.result), sp_plan_result_name(e.result));
     if (e.result == SP_PLAN_OPTIMAL && ilp.result == SP_PLAN_OPTIMAL) {
       optimal++;
       CHECK_MSG(close_rel(ilp.objective, e.objective, 1e-6), "seed %d: ILP %.9g, exhaustive %.9g", seed,
@@ -144,14 +147,15 @@ static void test_random_small(void) {
       greedy_ok++;
       check_plan(&p, &g, "greedy", seed);
       CHECK_MSG(e.result == SP_PLAN_OPTIMAL, "seed %d: greedy feasible, exhaustive not", seed);
-      CHECK_MSG(!sp_plan_better(p.objective, g.objective, ilp.objective), "seed %d: greedy %.9g beats ILP %.9g",
-                seed, g.objective, ilp.objective);
+      CHECK_MSG(!sp_plan_better(p.objective, g.objective, ilp.objective),
+                "seed %d: greedy %.9g beats ILP %.9g", seed, g.objective, ilp.objective);
       greedy_worse += sp_plan_better(p.objective, ilp.objective, g.objective);
     }
     if (!s.dag) {
       chains++;
       CHECK(sp_plan_chain_dp(&p, 0, &d) == SP_OK);
-      CHECK_MSG(d.result == e.result, "seed %d: DP %s: %s", seed, sp_plan_result_name(d.result), d.message);
+      CHECK_MSG(d.result == e.result, "seed %d: DP %s: %s", seed, sp_plan_result_name(d.result),
+                d.message);
       if (d.result == SP_PLAN_OPTIMAL && e.result == SP_PLAN_OPTIMAL) {
         CHECK_MSG(close_rel(d.objective, e.objective, 1e-9), "seed %d: DP %.9g, exhaustive %.9g", seed,
                   d.objective, e.objective);
@@ -160,16 +164,19 @@ static void test_random_small(void) {
     }
     if (seed % 4 == 0) { /* no pruning, no warm start: the same optimum */
       CHECK(sp_plan_ilp(&p, &plain, &raw) == SP_OK);
-      CHECK_MSG(raw.result == e.result && (e.result != SP_PLAN_OPTIMAL || close_rel(raw.objective, e.objective, 1e-6)),
+      CHECK_MSG(raw.result == e.result &&
+                    (e.result != SP_PLAN_OPTIMAL || close_rel(raw.objective, e.objective, 1e-6)),
                 "seed %d: unpruned ILP %s %.9g", seed, sp_plan_result_name(raw.result), raw.objective);
     }
     sp_plan_free(&e), sp_plan_free(&ilp), sp_plan_free(&g), sp_plan_free(&d), sp_plan_free(&raw);
     sp_plan_problem_free(&p);
   }
-  printf("random small instances: %d (%d optimal, %d infeasible with %d nearest bounds, %d chains); "
-         "greedy feasible on %d, worse than the ILP on %d\n",
-         n, optimal, infeasible, nearest, chains, greedy_ok, greedy_worse);
-  CHECK(n >= 300 && optimal >= 100 && infeasible >= 40 && chains >= 100 && nearest >= 40 && greedy_worse >= 20);
+  printf(
+      "random small instances: %d (%d optimal, %d infeasible with %d nearest bounds, %d chains); "
+      "greedy feasible on %d, worse than the ILP on %d\n",
+      n, optimal, infeasible, nearest, chains, greedy_ok, greedy_worse);
+  CHECK(n >= 300 && optimal >= 100 && infeasible >= 40 && chains >= 100 && nearest >= 40 &&
+        greedy_worse >= 20);
 }
 
 /* Larger chains than enumeration can take: the DP and the ILP agree. */
@@ -192,8 +199,8 @@ static void test_chain_dp_vs_ilp(void) {
               sp_plan_result_name(ilp.result));
     if (d.result == SP_PLAN_OPTIMAL && ilp.result == SP_PLAN_OPTIMAL) {
       agree += close_rel(d.objective, ilp.objective, 1e-6);
-      CHECK_MSG(close_rel(d.objective, ilp.objective, 1e-6), "seed %d: DP %.9g, ILP %.9g", seed, d.objective,
-                ilp.objective);
+      CHECK_MSG(close_rel(d.objective, ilp.objective, 1e-6), "seed %d: DP %.9g, ILP %.9g", seed,
+                d.objective, ilp.objective);
       check_plan(&p, &ilp, "ilp", seed);
       check_plan(&p, &d, "dp", seed);
     }
@@ -201,6 +208,7 @@ static void test_chain_dp_vs_ilp(void) {
     sp_plan_free(&ilp), sp_plan_free(&d), sp_plan_free(&g);
     sp_plan_problem_free(&p);
   }
+  printf("chains of 8-17 layers: DP = ILP on %d of 30 (the rest infeasible or refused)\n", agree);
   CHECK(agree >= 10);
 }
 
@@ -267,8 +275,8 @@ static void test_hand_metrics(void) {
   /* conv2 prunes g1 to 0.5 while the stem keeps it whole. */
   const int bad[4] = {0, 0, 1, 0};
   CHECK(sp_plan_evaluate(&p, bad, keep, &m) == SP_ERR_INPUT);
-  CHECK_MSG(strstr(sp_last_error(), "layer 2 (conv2)") && strstr(sp_last_error(), "layer 0 (stem)"), "%s",
-            sp_last_error());
+  CHECK_MSG(strstr(sp_last_error(), "layer 2 (conv2)") && strstr(sp_last_error(), "layer 0 (stem)"),
+            "%s", sp_last_error());
   /* Every solver finds the same optimum under each objective and bounds. */
   for (int obj = 0; obj < 3; obj++)
     for (int b = 0; b < 4; b++) {
@@ -310,13 +318,16 @@ static void test_nearest_message(void) {
   sp_plan plan = {0};
   CHECK(sp_plan_ilp(&p, NULL, &plan) == SP_OK);
   CHECK(plan.result == SP_PLAN_INFEASIBLE && !plan.has_plan);
-  CHECK_MSG(strcmp(plan.message, "infeasible: at most 90.00% accuracy within 15.00 MB; at least 20.00 MB for 91.00%") == 0,
-            "'%s'", plan.message);
+  CHECK_MSG(
+      strcmp(plan.message,
+             "infeasible: at most 90.00% accuracy within 15.00 MB; at least 20.00 MB for 91.00%") == 0,
+      "'%s'", plan.message);
   p.bounds.max_latency = 4;
   CHECK(sp_plan_ilp(&p, NULL, &plan) == SP_OK);
-  CHECK_MSG(strcmp(plan.message, "infeasible: at most 90.00% accuracy within 15.00 MB and 4.000 ms; "
-                                 "at least 20.00 MB for 91.00% within 4.000 ms; "
-                                 "no plan meets the other bounds even without the latency bound") == 0,
+  CHECK_MSG(strcmp(plan.message,
+                   "infeasible: at most 90.00% accuracy within 15.00 MB and 4.000 ms; "
+                   "at least 20.00 MB for 91.00% within 4.000 ms; "
+                   "no plan meets the other bounds even without the latency bound") == 0,
             "'%s'", plan.message);
   sp_plan_free(&plan);
   sp_plan_problem_free(&p);
@@ -330,23 +341,57 @@ typedef struct mutation {
 static void mutate(sp_plan_problem *p, int i) {
   sp_plan_layer *L = p->layers;
   switch (i) {
-    case 0: L[1].g_in = 7; break;
-    case 1: L[2].opt[1].keep_out = 5; break;
-    case 2: L[0].opt[0].latency_ms = -1; break;
-    case 3: L[1].opt[0].weight_bytes = NAN; break;
-    case 4: L[3].pred[1] = 3; break;
-    case 5: L[2].pred[0] = 3; break;
-    case 6: p->groups[1].drop[1] = -1; break;
-    case 7: p->groups[1].keep[1] = 0; break;
-    case 8: L[3].opt[1].keep_out = 0; break;
-    case 9: L[1].trans[0][1] = -0.5; break;
-    case 10: p->bounds.max_memory = NAN; break;
-    case 11: L[2].opt[0].residency = 2; break;
-    case 12: L[1].act_bytes[0] = INFINITY; break;
-    case 13: L[1].g_in = 2; break;
-    case 14: L[1].n_pred = 0; break;
-    case 15: L[0].opt[1].drop = NAN; break;
-    case 16: L[2].opt[1].workspace_bytes = -3; break;
+    case 0:
+      L[1].g_in = 7;
+      break;
+    case 1:
+      L[2].opt[1].keep_out = 5;
+      break;
+    case 2:
+      L[0].opt[0].latency_ms = -1;
+      break;
+    case 3:
+      L[1].opt[0].weight_bytes = NAN;
+      break;
+    case 4:
+      L[3].pred[1] = 3;
+      break;
+    case 5:
+      L[2].pred[0] = 3;
+      break;
+    case 6:
+      p->groups[1].drop[1] = -1;
+      break;
+    case 7:
+      p->groups[1].keep[1] = 0;
+      break;
+    case 8:
+      L[3].opt[1].keep_out = 0;
+      break;
+    case 9:
+      L[1].trans[0][1] = -0.5;
+      break;
+    case 10:
+      p->bounds.max_memory = NAN;
+      break;
+    case 11:
+      L[2].opt[0].residency = 2;
+      break;
+    case 12:
+      L[1].act_bytes[0] = INFINITY;
+      break;
+    case 13:
+      L[1].g_in = 2;
+      break;
+    case 14:
+      L[1].n_pred = 0;
+      break;
+    case 15:
+      L[0].opt[1].drop = NAN;
+      break;
+    case 16:
+      L[2].opt[1].workspace_bytes = -3;
+      break;
   }
 }
 
