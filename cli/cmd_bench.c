@@ -167,8 +167,8 @@ static int bench_end_to_end(const sp_graph *g, const sp_variant **chosen, const 
       sp_transfer_stats tr = sp_executor_transfers(e);
       char moves[96] = "";
       if (tr.uploads + tr.downloads)
-        snprintf(moves, sizeof moves, "; %d host<->device transfers, %.3f ms", tr.uploads + tr.downloads,
-                 1e3 * (tr.upload_seconds + tr.download_seconds));
+        snprintf(moves, sizeof moves, "; %d host<->device transfers, %.3f ms",
+                 tr.uploads + tr.downloads, 1e3 * (tr.upload_seconds + tr.download_seconds));
       printf("end-to-end: %.3f ms (p10 %.3f, p90 %.3f, n=%d; threads %d, batch %d, fastest "
              "variant per layer%s)\n",
              1e3 * t.median, 1e3 * t.p10, 1e3 * t.p90, t.n, o->threads, o->batch, moves);

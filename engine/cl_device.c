@@ -151,8 +151,8 @@ static void enumerate(void) {
   for (cl_uint p = 0; p < n_platforms; p++) {
     cl_uint n_devices = 0;
     cl_device_id ids[MAX_DEVICES];
-    if (clGetDeviceIDs(platforms[p], CL_DEVICE_TYPE_ALL, MAX_DEVICES, ids, &n_devices) != CL_SUCCESS)
-      continue;
+    cl_int err = clGetDeviceIDs(platforms[p], CL_DEVICE_TYPE_ALL, MAX_DEVICES, ids, &n_devices);
+    if (err != CL_SUCCESS) continue;
     if (n_devices > MAX_DEVICES) n_devices = MAX_DEVICES;
     for (cl_uint d = 0; d < n_devices && rt.count < MAX_DEVICES; d++) {
       found_device *f = &rt.found[rt.count];

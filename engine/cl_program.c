@@ -103,7 +103,8 @@ static sp_status from_cache(sp_cl_device *d, const char *path, const sp_cl_cache
   free(binary);
   if (found < 0) {
     stats.cache_rejects++;
-    if (sp_cl_logging()) fprintf(stderr, "opencl: cache entry %s rejected (%s), rebuilding\n", path, why);
+    if (sp_cl_logging())
+      fprintf(stderr, "opencl: cache entry %s rejected (%s), rebuilding\n", path, why);
   }
   return SP_ERR_RUNTIME;
 }

@@ -273,7 +273,8 @@ sp_status sp_executor_run(sp_executor *e, const float *input, float *output) {
       else a.in[j] = e->node_out[p];
     }
     e->variant[i]->run(&a);
-    if (status) return sp_fail(status, "node %s (%s): %s", n->name, e->variant[i]->name, sp_last_error());
+    if (status)
+      return sp_fail(status, "node %s (%s): %s", n->name, e->variant[i]->name, sp_last_error());
     e->host_valid[i] = (unsigned char)!dev;
     e->device_valid[i] = (unsigned char)dev;
   }
@@ -338,7 +339,8 @@ void sp_executor_free(sp_executor *e) {
     if (e->prepared[i]) e->variant[i]->release(e->prepared[i]);
   free(e->prepared);
   free(e->weight_bytes);
-  for (int b = 0; e->device_buffers && b < e->n_buffers; b++) sp_cl_buffer_free(e->device_buffers[b]);
+  for (int b = 0; e->device_buffers && b < e->n_buffers; b++)
+    sp_cl_buffer_free(e->device_buffers[b]);
   free(e->device_buffers);
   sp_cl_buffer_free(e->device_input);
   sp_cl_buffer_free(e->device_workspace);

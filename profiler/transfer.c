@@ -34,7 +34,8 @@ sp_status sp_transfer_bench(void *device, size_t bytes, const sp_measure_options
     c.to_device = dir;
     if (sp_measure(copy_once, &c, opt, dir ? &out->upload : &out->download))
       s = sp_fail(SP_ERR_RUNTIME, "out of memory timing transfers");
-    else if (c.status) s = sp_fail(c.status, "timing %zu-byte transfers: %s", bytes, sp_last_error());
+    else if (c.status)
+      s = sp_fail(c.status, "timing %zu-byte transfers: %s", bytes, sp_last_error());
   }
   sp_cl_buffer_free(c.mem);
   free(c.host);

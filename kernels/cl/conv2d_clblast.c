@@ -115,7 +115,8 @@ static sp_status lower(const sp_cl_prepared *p, const sp_graph *g, const sp_node
 static sp_status warm_up(const sp_cl_prepared *p, const sp_graph *g, const sp_node *n,
                          int convgemm) {
   void *in = NULL, *col = NULL, *out = NULL;
-  sp_status s = sp_cl_buffer_alloc(p->device, sp_dims_count(sp_node_in(g, n, 0)) * sizeof(float), &in);
+  size_t in_bytes = sp_dims_count(sp_node_in(g, n, 0)) * sizeof(float);
+  sp_status s = sp_cl_buffer_alloc(p->device, in_bytes, &in);
   if (!s) s = sp_cl_buffer_alloc(p->device, sp_dims_count(n->out) * sizeof(float), &out);
   if (!s && !convgemm)
     s = sp_cl_buffer_alloc(p->device, sp_cl_conv2d_im2col_clblast_workspace(g, n, 1), &col);

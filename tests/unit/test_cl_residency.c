@@ -39,7 +39,8 @@ static sp_graph *build_dag(void) {
   g->nodes[A].act = SP_ACT_RELU6;
   for (int n = 1; n < g->n_nodes; n++) {
     sp_node *node = &g->nodes[n];
-    if (node->weight) sp_test_fill(node->weight, sp_node_weight_count(g, node), 100 + (uint64_t)n, -0.5f, 0.5f);
+    if (node->weight)
+      sp_test_fill(node->weight, sp_node_weight_count(g, node), 100 + (uint64_t)n, -0.5f, 0.5f);
     if (node->bias) sp_test_fill(node->bias, (size_t)node->units, 200 + (uint64_t)n, -0.5f, 0.5f);
   }
   return g;
@@ -139,7 +140,8 @@ static const sp_variant *device_variant(const sp_graph *g, const sp_node *n, con
   for (int i = 0; i < count; i++) {
     if (!sp_variant_on_device(&all[i]) || !sp_variant_supports(&all[i], g, n)) continue;
     if (prefer && strstr(all[i].name, prefer)) return &all[i];
-    if (!any && (all[i].format == SP_FORMAT_DENSE || all[i].format == SP_FORMAT_NONE)) any = &all[i];
+    int plain = all[i].format == SP_FORMAT_DENSE || all[i].format == SP_FORMAT_NONE;
+    if (!any && plain) any = &all[i];
   }
   return any;
 }
@@ -188,7 +190,8 @@ int main(void) {
   test_zoo_on_device("mobilenet:w=0.25", NULL, "direct_opencl");
   test_zoo_on_device("resnet18:w=0.125", NULL, "im2col_clblast");
   test_zoo_on_device("vgg16:w=0.125", NULL, "convgemm_clblast");
-  test_zoo_on_device("vgg16:w=0.125", "prune:conv2=0.8,ternary:conv5,prune:conv9=0.5", "direct_opencl");
+  test_zoo_on_device("vgg16:w=0.125", "prune:conv2=0.8,ternary:conv5,prune:conv9=0.5",
+                     "direct_opencl");
   test_zoo_on_device("mobilenet:w=0.25", "prune:blocks.3.pw=0.8,ternary:blocks.6.pw", "depthwise");
   sp_cl_shutdown();
   return sp_test_finish("test_cl_residency");

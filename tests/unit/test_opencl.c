@@ -234,7 +234,8 @@ static void check_parameters(const sp_variant *v) {
       point[p] = space->params[p].values[k];
       if (space->valid && !space->valid(NULL, NULL, point, &limits)) continue;
       int ran = 0;
-      for (int c = 0; c < 40 && ran < 2; c++) ran += check_case(v, 100 + 7 * points + c, point, NULL);
+      for (int c = 0; c < 40 && ran < 2; c++)
+        ran += check_case(v, 100 + 7 * points + c, point, NULL);
       CHECK_MSG(ran == 2, "%s: point %d ran %d cases", v->name, points, ran);
       points++;
     }
