@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "../profiler/timer.h"
 #include "cl_cache.h"
 #include "cl_internal.h"
 
@@ -19,11 +19,6 @@ static sp_cl_stats stats;
 
 sp_cl_stats sp_cl_get_stats(void) { return stats; }
 
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 const sp_cl_source *sp_cl_source_find(const char *name) {
   for (int i = 0; i < sp_cl_source_count; i++)
@@ -79,7 +74,7 @@ static sp_status from_cache(sp_cl_device *d, const char *path, const sp_cl_cache
   void *binary = NULL;
   size_t size = 0;
   const char *why = "";
-  double t0 = now();
+  double t0 = sp_time_now();
   int found = sp_cl_cache_load(path, key, &binary, &size, &why);
   if (found == 1) {
     cl_int err = CL_SUCCESS, status = CL_SUCCESS;
@@ -89,10 +84,10 @@ static sp_status from_cache(sp_cl_device *d, const char *path, const sp_cl_cache
         clBuildProgram(p, 1, &d->id, key->options, NULL, NULL) == CL_SUCCESS) {
       free(binary);
       stats.cache_hits++;
-      stats.load_seconds += now() - t0;
+      stats.load_seconds += sp_time_now() - t0;
       if (sp_cl_logging())
         fprintf(stderr, "opencl: cache hit %s [%s] from %s (%.3f s)\n", label, key->options, path,
-                now() - t0);
+                sp_time_now() - t0);
       *out = p;
       return SP_OK;
     }
@@ -112,21 +107,21 @@ static sp_status from_cache(sp_cl_device *d, const char *path, const sp_cl_cache
 /* Compiles from source and stores the binary in the cache. */
 static sp_status from_source(sp_cl_device *d, const char *path, const sp_cl_cache_key *key,
                              const char *label, cl_program *out) {
-  double t0 = now();
+  double t0 = sp_time_now();
   const char *parts[2] = {key->prelude, key->source};
   cl_int err = CL_SUCCESS;
   cl_program p = clCreateProgramWithSource(d->context, 2, parts, NULL, &err);
   if (err != CL_SUCCESS) return sp_cl_fail(label, "clCreateProgramWithSource", err);
   sp_status s = build(d, p, label, key->options);
   stats.builds++;
-  stats.build_seconds += now() - t0;
+  stats.build_seconds += sp_time_now() - t0;
   if (s) {
     clReleaseProgram(p);
     return s;
   }
   if (sp_cl_logging())
     fprintf(stderr, "opencl: compiled %s [%s] for %s (%.3f s)\n", label, key->options,
-            d->info.name, now() - t0);
+            d->info.name, sp_time_now() - t0);
   size_t size = 0;
   unsigned char *binary = NULL;
   int stored = -1;

@@ -2,9 +2,9 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../kernels/registry.h"
+#include "../profiler/timer.h"
 #include "cl_runtime.h"
 #include "model_info.h"
 
@@ -211,11 +211,6 @@ sp_status sp_executor_create(const sp_graph *g, const sp_exec_options *opt, sp_e
   return SP_OK;
 }
 
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static void *device_mem_of(const sp_executor *e, int node) {
   return node == 0 ? e->device_input : e->device_buffers[e->buffer_of[node]];
@@ -227,10 +222,10 @@ static void *device_mem_of(const sp_executor *e, int node) {
 static sp_status transfer(sp_executor *e, int p, int to_device, float *host) {
   size_t bytes = (size_t)e->opt.batch * sp_dims_count(e->graph->nodes[p].out) * sizeof(float);
   sp_status s = sp_cl_finish(e->device);
-  double t0 = now();
+  double t0 = sp_time_now();
   if (!s) s = to_device ? sp_cl_buffer_write(e->device, device_mem_of(e, p), 0, host, bytes)
                         : sp_cl_buffer_read(e->device, device_mem_of(e, p), 0, host, bytes);
-  double seconds = now() - t0;
+  double seconds = sp_time_now() - t0;
   if (s) return sp_fail(s, "%s of %s's output: %s", to_device ? "upload" : "download",
                         e->graph->nodes[p].name, sp_last_error());
   sp_transfer_stats *t = &e->transfers;
