@@ -25,9 +25,9 @@ read -r -a EXTRA <<< "${EXTRA_ARGS:-}"
 # Epoch counts are part of each run's identity (the cosine schedule spans
 # them): changing one restarts that model from scratch in a fresh ckpt dir.
 PLAN=(
-  "mobilenet 40"
-  "vgg16 30"
-  "resnet18 25"
+  "mobilenet 20"
+  "vgg16 15"
+  "resnet18 12"
 )
 
 mkdir -p "$CKPT_DIR" "$OUT_DIR"
