@@ -21,6 +21,8 @@ struct sp_executor {
   float *workspace;
   size_t workspace_bytes;
   size_t peak_live_bytes;     /* largest sum of live activations over the steps */
+  size_t resident_weight_bytes;  /* graph arrays still held + prepared copies, after load */
+  size_t load_peak_weight_bytes; /* the most weight bytes held at once while preparing */
   float **node_out;           /* per node, valid during a run */
 
   /* Residency: nodes whose variant runs on the OpenCL device keep their
@@ -72,6 +74,11 @@ static sp_status choose_variants(sp_executor *e) {
  * float bias, which every variant reads from the node. */
 static sp_status prepare_weights(sp_executor *e) {
   const sp_graph *g = e->graph;
+  /* Weights resident while loading: the graph's dense arrays, plus each
+   * prepared copy as it is made, minus the dense arrays released after it. */
+  size_t resident = 0;
+  for (int i = 1; i < g->n_nodes; i++) resident += (size_t)sp_node_weight_bytes(g, &g->nodes[i]);
+  e->load_peak_weight_bytes = resident;
   for (int i = 1; i < g->n_nodes; i++) {
     const sp_node *n = &g->nodes[i];
     const sp_variant *v = e->variant[i];
@@ -82,15 +89,19 @@ static sp_status prepare_weights(sp_executor *e) {
                                        &e->prepared[i], &prepared_bytes);
       if (s) return s;
       bytes = prepared_bytes + (n->bias ? (size_t)n->units * sizeof(float) : 0);
+      resident += prepared_bytes;
+      if (resident > e->load_peak_weight_bytes) e->load_peak_weight_bytes = resident;
       if (e->opt.release_dense_weights && e->prepared[i]) {
         /* the nodes are the caller's heap objects, const only in this interface */
         sp_node *owned = (sp_node *)n;
+        resident -= sp_node_weight_count(g, n) * sizeof(float);
         free(owned->weight);
         owned->weight = NULL;
       }
     }
     e->weight_bytes[i] = bytes;
   }
+  e->resident_weight_bytes = resident;
   return SP_OK;
 }
 
@@ -313,6 +324,12 @@ size_t sp_executor_activation_bytes(const sp_executor *e) {
 size_t sp_executor_workspace_bytes(const sp_executor *e) { return e->workspace_bytes; }
 
 size_t sp_executor_peak_live_bytes(const sp_executor *e) { return e->peak_live_bytes; }
+
+size_t sp_executor_resident_weight_bytes(const sp_executor *e) { return e->resident_weight_bytes; }
+
+size_t sp_executor_load_peak_weight_bytes(const sp_executor *e) {
+  return e->load_peak_weight_bytes;
+}
 
 size_t sp_executor_node_weight_bytes(const sp_executor *e, int index) {
   return index > 0 ? e->weight_bytes[index] : 0;

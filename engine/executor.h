@@ -70,6 +70,14 @@ const sp_variant *sp_executor_variant(const sp_executor *e, int index);
  * reused by liveness, so activation bytes >= the peak of live activations. */
 size_t sp_executor_activation_bytes(const sp_executor *e);
 size_t sp_executor_peak_live_bytes(const sp_executor *e);
+
+/* Weight bytes the process holds for this executor: after loading (the
+ * graph's dense arrays still present plus every prepared copy; with
+ * release_dense_weights only one format per node), and at the worst moment
+ * of loading (a node's dense and prepared copies side by side, before the
+ * dense one is released). Activation buffers are allocated after loading. */
+size_t sp_executor_resident_weight_bytes(const sp_executor *e);
+size_t sp_executor_load_peak_weight_bytes(const sp_executor *e);
 size_t sp_executor_workspace_bytes(const sp_executor *e);
 
 /* Bytes of the weights node `index` runs from in its variant's format

@@ -31,7 +31,8 @@ typedef enum sp_algo {
 typedef enum sp_backend {
   SP_BACKEND_SERIAL,
   SP_BACKEND_OPENMP,
-  SP_BACKEND_BLAS,      /* OpenBLAS, its thread count set per call */
+  SP_BACKEND_BLAS,      /* OpenBLAS run single-threaded inside our OpenMP threads (one
+                         * thread pool, never two spinning at once) */
   SP_BACKEND_OPENCL,
   SP_BACKEND_CLBLAST,
   SP_BACKEND_COUNT
