@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "model_args.h"
 #include "engine/cl_runtime.h"
 #include "engine/executor.h"
-#include "engine/model.h"
 #include "engine/model_info.h"
 #include "engine/rng.h"
 #include "kernels/registry.h"
@@ -38,7 +38,7 @@ static const char usage_text[] =
     "                 for the device, kernel builds are prepare time and not counted\n";
 
 typedef struct bench_options {
-  const char *model, *layer;
+  const char *model, *layer, *compress;
   int threads, batch, reference;
   double min_time;
   int device_index;      /* -1: host variants only */
@@ -66,6 +66,8 @@ static int parse_options(int argc, char **argv, bench_options *o) {
       i++;
     } else if (!strcmp(arg, "--layer") && value) {
       o->layer = argv[++i];
+    } else if (!strcmp(arg, "--compress") && value) {
+      o->compress = argv[++i];
     } else if (!strcmp(arg, "--reference")) {
       o->reference = 1;
     } else if (!strcmp(arg, "--device") && value) {
@@ -187,7 +189,7 @@ int sp_cmd_bench(int argc, char **argv) {
   int rc = parse_options(argc, argv, &o);
   if (rc) return rc < 0 ? 0 : rc;
   sp_graph *g = NULL;
-  sp_status s = sp_model_load(o.model, &g);
+  sp_status s = sp_cli_load_model(o.model, o.compress, &g);
   if (s) return sp_cli_fail("bench", s);
   int only = o.layer ? find_layer(g, o.layer) : 0;
   if (only < 0) {

@@ -11,16 +11,17 @@
 
 #include "cli.h"
 #include "engine/executor.h"
-#include "engine/model.h"
 #include "engine/npy.h"
 #include "engine/rng.h"
 #include "infer.h"
 #include "kernels/registry.h"
-#include "profiler/timer.h"
+#include "model_args.h"
+#include "profiler/measure.h"
 
 static const char usage_text[] =
     "usage: stackplan infer MODEL [--batch N] [--threads T] [--repeat R] [--seed S]\n"
     "                             [--reference] [--check] [--layers]\n"
+    "                             [--compress SPEC] [--variant LAYER=VARIANT,...]\n"
     "       stackplan infer MODEL --input X.npy [--output Y.npy] [options]\n"
     "       stackplan infer MODEL --data fashion-mnist [--split test|calib] [--limit N]\n"
     "                             [--batch N] [--threads T] [--verbose]\n"
@@ -45,7 +46,12 @@ static const char usage_text[] =
     "                 /usr/share/datasets/fashion-mnist)\n"
     "  --split S      test (10,000 images, default) or calib (last 5,000 training images)\n"
     "  --limit N      only the first N images of the split\n"
-    "  --verbose      print the dataset directory and normalisation statistics\n";
+    "  --verbose      print the dataset directory and normalisation statistics\n"
+    "  --compress S   compress before running: keep:LAYER=K (channel pruning of the\n"
+    "                 layer's group), prune:LAYER=S (weight pruning), ternary:LAYER[=T],\n"
+    "                 comma-separated, e.g. keep:conv3=0.5,prune:conv5=0.8,ternary:fc1\n"
+    "  --variant L=V  run layer L with kernel variant V (names: stackplan bench), e.g.\n"
+    "                 conv5=conv2d__csr_direct_serial; other layers take the default\n";
 
 /* Options that do not fit the chosen mode are errors, not silently ignored. */
 static int check_modes(infer_options *o) {
@@ -75,6 +81,7 @@ static int parse_options(int argc, char **argv, infer_options *o) {
       {"input", required_argument, 0, 'i'}, {"output", required_argument, 0, 'o'},
       {"data", required_argument, 0, 'd'},  {"split", required_argument, 0, 'S'},
       {"limit", required_argument, 0, 'L'}, {"verbose", no_argument, 0, 'v'},
+      {"compress", required_argument, 0, 'C'}, {"variant", required_argument, 0, 'V'},
       {0, 0, 0, 0}};
   *o = (infer_options){.batch = 1, .threads = 1, .repeat = 10, .seed = 1};
   optind = 0;
@@ -95,6 +102,8 @@ static int parse_options(int argc, char **argv, infer_options *o) {
       case 'o': o->output = optarg; break;
       case 'd': o->data = optarg; break;
       case 'S': o->split = optarg; break;
+      case 'C': o->compress = optarg; break;
+      case 'V': o->variant_spec = optarg; break;
       case 'h': fputs(usage_text, stdout); return -1;
       default:
         return sp_cli_error("infer", 2, "unknown or incomplete option '%s' (see --help)",
@@ -108,23 +117,9 @@ static int parse_options(int argc, char **argv, infer_options *o) {
   return check_modes(o);
 }
 
-/* Runs the executor once per repeat and returns the median seconds per run. */
-static double time_runs(sp_executor *e, const float *in, float *out, int repeat, double *p10,
-                        double *p90) {
-  *p10 = *p90 = NAN;
-  double *t = malloc((size_t)repeat * sizeof *t);
-  if (!t) return NAN;
-  for (int i = 0; i < 2; i++) sp_executor_run(e, in, out);
-  for (int i = 0; i < repeat; i++) {
-    double t0 = sp_time_now();
-    sp_executor_run(e, in, out);
-    t[i] = sp_time_now() - t0;
-  }
-  *p10 = sp_quantile(t, repeat, 0.1);
-  *p90 = sp_quantile(t, repeat, 0.9);
-  double median = sp_quantile(t, repeat, 0.5);
-  free(t);
-  return median;
+static void run_executor(void *ctx) {
+  void **c = ctx;
+  sp_executor_run(c[0], c[1], c[2]);
 }
 
 void sp_infer_print_variants(const sp_graph *g, const sp_executor *e, int per_node) {
@@ -214,12 +209,15 @@ int sp_cmd_infer(int argc, char **argv) {
   sp_graph *g = NULL;
   sp_executor *e = NULL, *ref = NULL;
   float *in = NULL, *out = NULL, *ref_out = NULL;
-  sp_status s = sp_model_load(o.model, &g);
+  sp_status s = sp_cli_load_model(o.model, o.compress, &g);
   if (s) return sp_cli_fail("infer", s);
+  if ((s = sp_cli_parse_variants(g, o.variant_spec, &o.variants))) {
+    rc = sp_cli_fail("infer", s);
+    goto done;
+  }
   if (o.data) {
     rc = sp_infer_data(&o, g);
-    sp_graph_free(g);
-    return rc;
+    goto done;
   }
   if ((s = load_input(&o, g, &in))) {
     rc = sp_cli_fail("infer", s);
@@ -237,6 +235,7 @@ int sp_cmd_infer(int argc, char **argv) {
   opt.batch = o.batch;
   opt.threads = o.threads;
   opt.reference = o.reference;
+  opt.variants = o.variants;
   s = sp_executor_create(g, &opt, &e);
   if (s) {
     rc = sp_cli_fail("infer", s);
@@ -245,13 +244,23 @@ int sp_cmd_infer(int argc, char **argv) {
   printf("model: %s (input %dx%dx%d, batch %d, threads %d)\n", g->name, g->input.c, g->input.h,
          g->input.w, o.batch, o.threads);
   sp_infer_print_variants(g, e, o.layers);
-  double p10, p90, median = time_runs(e, in, out, o.repeat, &p10, &p90);
+  /* exactly --repeat timed runs after the protocol's warm-up */
+  sp_measure_options mopt = sp_measure_options_default();
+  mopt.min_runs = mopt.max_runs = o.repeat;
+  mopt.min_seconds = 0;
+  void *ctx[3] = {e, in, out};
+  sp_timing t;
+  if (sp_measure(run_executor, ctx, &mopt, &t)) {
+    rc = sp_cli_error("infer", 1, "out of memory timing %s", g->name);
+    goto done;
+  }
   print_predictions(out, o.batch, classes);
   printf("latency: median %.3f ms per run (p10 %.3f, p90 %.3f, n=%d), %.3f ms per image\n",
-         1e3 * median, 1e3 * p10, 1e3 * p90, o.repeat, 1e3 * median / o.batch);
+         1e3 * t.median, 1e3 * t.p10, 1e3 * t.p90, t.n, 1e3 * t.median / o.batch);
 
   if (o.check) {
     opt.reference = 1;
+    opt.variants = NULL;
     ref_out = malloc(out_count * sizeof *ref_out);
     s = ref_out ? sp_executor_create(g, &opt, &ref)
                 : sp_fail(SP_ERR_RUNTIME, "out of memory for the reference outputs");
@@ -275,6 +284,7 @@ int sp_cmd_infer(int argc, char **argv) {
     else printf("output: %s (%d x %d float32)\n", o.output, o.batch, classes);
   }
 done:
+  free(o.variants);
   sp_executor_free(e);
   sp_executor_free(ref);
   sp_graph_free(g);

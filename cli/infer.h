@@ -14,6 +14,9 @@ typedef struct infer_options {
   const char *split;          /* "test" (default) or "calib" */
   int limit;                  /* images of the split, 0 = all */
   int given_batch, given_seed, given_repeat; /* set on the command line */
+  const char *compress;       /* compression spec, or NULL */
+  const char *variant_spec;   /* LAYER=VARIANT list, or NULL */
+  const sp_variant **variants; /* parsed from variant_spec: per node, or NULL */
 } infer_options;
 
 /* Runs the dataset evaluation (--data); returns the exit code. */

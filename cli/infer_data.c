@@ -37,6 +37,7 @@ int sp_infer_data(const infer_options *o, const sp_graph *g) {
   opt.batch = o->batch;
   opt.threads = o->threads;
   opt.reference = o->reference;
+  opt.variants = o->variants;
   sp_executor *e = NULL;
   size_t per = sp_dims_count(g->input);
   int batches = (d.count + o->batch - 1) / o->batch;
