@@ -211,7 +211,7 @@ static void conv2d_depthwise(const sp_kernel_args *a, int threads) {
   const int use_pad = padded <= DW_PADDED_MAX;
 #pragma omp parallel num_threads(threads) if (threads > 1)
   {
-    float pad[DW_PADDED_MAX];
+    _Alignas(64) float pad[DW_PADDED_MAX];
     if (use_pad) memset(pad, 0, padded * sizeof *pad);
 #pragma omp for schedule(static)
     for (int p = 0; p < planes; p++) {
