@@ -8,12 +8,12 @@
  *     alpha² GEMMs      M_ξ = U_ξ · V_ξ            (Cout x tiles)
  *     output transform  Y = Aᵀ M A, + bias, activation, into NCHW output.
  *
- * The transforms vectorise across the tiles of a tile row: first across
- * columns (a transform of whole input rows, contiguous), then along each row
- * (stride m), and the results land contiguously in V. Tiles that stick out
- * of the image read zeros and their extra outputs are dropped, so any H and
- * W work, also outputs smaller than one tile. */
-#include <stdint.h>
+ * The transforms work on a tile row of one channel at a time, vectorised
+ * across its tiles, so V and M are written and read in contiguous runs of
+ * tiles. Tiles that stick out of the image read zeros and their extra
+ * outputs are dropped, so any H and W work, also outputs smaller than one
+ * tile. The serial and OpenMP variants of both tile sizes are this one
+ * implementation with m and the thread count as parameters. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,11 +29,12 @@
  * the stack whatever the image width. */
 #define WINO_SEG 32
 _Static_assert(WINO_SEG % 16 == 0, "the AVX-512 tile kernel works in 16-tile vectors");
-/* A chunk's V and M together stay near this size (when a tile row is not
- * bigger), so they are still in L2 when the GEMMs and the output transform
- * read them back; and a chunk has at least WINO_MIN_TILES tiles when the
+/* A chunk's V and M together stay near this size (unless one tile row is
+ * bigger), so that they are in L2 when the GEMMs and the output transform
+ * read them back; but a chunk has at least WINO_MIN_TILES tiles when the
  * batch has them, so that each U_ξ streamed from memory serves enough GEMM
- * columns. */
+ * columns. Chunks of 256 KiB to 2 MiB measured alike on the VGG layers
+ * (batch 1 and 4); the larger makes fewer, wider GEMMs. */
 #define WINO_CHUNK_BYTES (2 << 20)
 #define WINO_MIN_TILES 64
 /* GEMM workspaces the OpenMP variants reserve: up to this many threads each
@@ -59,11 +60,11 @@ typedef struct wino_geom {
   size_t v_floats, m_floats, gemm_floats;
 } wino_geom;
 
-/* The largest GEMM workspace over the chunk sizes run() will use. */
-static size_t gemm_floats(const wino_geom *G, int threads) {
+/* The largest one-thread GEMM workspace over the chunk sizes run() uses. */
+static size_t gemm_floats(const wino_geom *G) {
   int full = G->chunk_rows * G->tw, last = (G->rows - 1) % G->chunk_rows + 1;
-  size_t a = sp_sgemm_workspace_floats(G->cout, full, G->cin, threads);
-  size_t b = sp_sgemm_workspace_floats(G->cout, last * G->tw, G->cin, threads);
+  size_t a = sp_sgemm_workspace_floats(G->cout, full, G->cin, 1);
+  size_t b = sp_sgemm_workspace_floats(G->cout, last * G->tw, G->cin, 1);
   return round16(a > b ? a : b);
 }
 
@@ -91,7 +92,7 @@ static void geometry(const sp_graph *g, const sp_node *n, int batch, int m, wino
   size_t n_max = (size_t)G->chunk_rows * (size_t)G->tw;
   G->v_floats = (size_t)G->xi * plane_floats(G->cin, (int)n_max);
   G->m_floats = (size_t)G->xi * plane_floats(G->cout, (int)n_max);
-  G->gemm_floats = gemm_floats(G, 1);
+  G->gemm_floats = gemm_floats(G);
 }
 
 int sp_conv2d_winograd_supports(const sp_graph *g, const sp_node *n) {
@@ -129,7 +130,6 @@ size_t sp_conv2d_winograd4x4_omp_workspace_bytes(const sp_graph *g, const sp_nod
 /* ---- prepared weights ---- */
 
 typedef struct wino_weights {
-  int m, cout, cin;
   size_t stride;          /* floats from one packed U_ξ to the next */
   float *u;               /* xi packed matrices, 64-byte aligned, inside this block */
 } wino_weights;
@@ -141,6 +141,7 @@ static sp_status prepare(const sp_graph *g, const sp_node *n, int m, void **prep
   const size_t stride = round16(sp_sgemm_packed_a_floats(cout, cin));
   const size_t head = (sizeof(wino_weights) + 63) & ~(size_t)63;
   const size_t total = head + (size_t)xi * stride * sizeof(float);
+  if (!n->weight) return sp_fail(SP_ERR_INPUT, "%s: no dense weights to transform", n->name);
   wino_weights *w = aligned_alloc(64, total); /* total is a multiple of 64 */
   float *u = malloc((size_t)xi * (size_t)cout * (size_t)cin * sizeof *u);
   if (!w || !u) {
@@ -156,7 +157,7 @@ static sp_status prepare(const sp_graph *g, const sp_node *n, int m, void **prep
       for (int x = 0; x < xi; x++)
         u[((size_t)x * (size_t)cout + (size_t)o) * (size_t)cin + (size_t)c] = (float)t[x];
     }
-  *w = (wino_weights){m, cout, cin, stride, (float *)((char *)w + head)};
+  *w = (wino_weights){stride, (float *)((char *)w + head)};
   memset(w->u, 0, (size_t)xi * stride * sizeof(float)); /* the rounding gaps too */
   for (int x = 0; x < xi; x++)
     sp_sgemm_pack_a(cout, cin, u + (size_t)x * (size_t)cout * (size_t)cin, cin,
@@ -191,14 +192,15 @@ WINO_INLINE void input_row(const int m, const wino_geom *G, const float *in, int
     int y = ty * m - G->pt + r;
     rows[r] = y >= 0 && y < G->h ? in + (size_t)y * (size_t)G->w : NULL;
   }
-  /* Bᵀ applied down the columns, for the columns of WINO_SEG tiles and the
-   * rest of the last 16-tile vector, which the tile kernel reads */
+  /* Bᵀ applied down the columns: m per tile and the 2 the last tile
+   * overlaps; zeros after them as far as the AVX-512 tile kernel reads
+   * (whole 16-tile vectors) */
   float cp[WINO_ALPHA_MAX][WINO_SEG * 4 + 16];
   float *cpr[WINO_ALPHA_MAX], *dst[WINO_ALPHA_MAX];
   for (int r = 0; r < alpha; r++) cpr[r] = cp[r];
   for (int t0 = 0; t0 < G->tw; t0 += WINO_SEG) {
     const int nt = min_int(WINO_SEG, G->tw - t0);
-    wino_input_cols(m, rows, t0 * m - G->pl, G->w, cpr, ((nt + 15) & ~15) * m + 16);
+    wino_input_cols(m, rows, t0 * m - G->pl, G->w, cpr, nt * m + 2, ((nt + 15) & ~15) * m + 2);
     for (int i = 0; i < alpha; i++) {
       for (int j = 0; j < alpha; j++) dst[j] = v + (size_t)(i * alpha + j) * vs + t0;
       wino_input_tiles(m, cp[i], dst, nt);
@@ -292,8 +294,10 @@ static void gemm_chunk(const wino_geom *G, const wino_weights *u, int n, const f
 /* With threads <= WINO_SLOTS, one parallel region runs every phase of every
  * chunk, with one barrier after each phase: the alpha² GEMMs go to the
  * threads whole (a GEMM of a few tiles is too small to split, and 16 or 36
- * of them share out evenly). More threads than slots split each GEMM
- * instead, sgemm's own way. */
+ * of them share out evenly). At 2 threads that measured 1.2-2x faster than
+ * splitting every GEMM over the threads on the VGG-16 layers (equal on
+ * 512->512 at 4x4). More threads than slots split each GEMM instead,
+ * sgemm's own way. */
 static void conv2d_winograd(const sp_kernel_args *a, int m, int threads) {
   wino_geom G;
   geometry(a->graph, a->node, a->batch, m, &G);

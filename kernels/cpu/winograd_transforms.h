@@ -119,19 +119,22 @@ WINO_INLINE __m512 wino_load_cols(const float *row, int x, int w) {
   return _mm512_maskz_expandloadu_ps(k, row + x + l0);
 }
 
-/* cp[i][x] = (Bᵀ (image column x0 + x of rows[0..alpha)))_i for x < n:
- * columns outside [0, w) and padding rows (NULL) read as zeros. Whole
- * vectors, so cp needs n rounded up to 16 floats per row; the tile kernel
- * then loads exactly what was stored here, which the CPU forwards from its
- * store buffer (partial overlaps would stall). */
+/* cp[i][x] = (Bᵀ (image column x0 + x of rows[0..alpha)))_i for x < n,
+ * then zeros up to `end`: columns outside [0, w) and padding rows (NULL)
+ * read as zeros. Whole vectors, so cp needs `end` rounded up to 16 floats
+ * per row; the tile kernel then loads exactly what was stored here, which
+ * the CPU forwards from its store buffer (partial overlaps would stall). */
 WINO_INLINE void wino_input_cols(const int m, const float *const *rows, int x0, int w,
-                                 float *const *cp, int n) {
-  for (int x = 0; x < n; x += 16) {
+                                 float *const *cp, int n, int end) {
+  int x = 0;
+  for (; x < n; x += 16) {
     __m512 d[WINO_ALPHA_MAX], y[WINO_ALPHA_MAX];
     for (int r = 0; r < m + 2; r++) d[r] = wino_load_cols(rows[r], x0 + x, w);
     wino_input_1d_v(m, d, y);
     for (int i = 0; i < m + 2; i++) _mm512_storeu_ps(cp[i] + x, y[i]);
   }
+  for (; x < end; x += 16)
+    for (int i = 0; i < m + 2; i++) _mm512_storeu_ps(cp[i] + x, _mm512_setzero_ps());
 }
 
 /* dst[j][t] = (Bᵀ (c[m t], ..., c[m t + alpha - 1]))_j for t < nt; reads
@@ -228,7 +231,8 @@ WINO_DEFINE_1D(float, _f)
 #endif
 
 WINO_INLINE void wino_input_cols(const int m, const float *const *rows, int x0, int w,
-                                 float *const *cp, int n) {
+                                 float *const *cp, int n, int end) {
+  (void)end; /* the loop below reads no further than n */
   const int lo = x0 < 0 ? (-x0 < n ? -x0 : n) : 0; /* cp columns [lo, hi) lie in the image */
   const int hi = w - x0 < n ? (w - x0 > lo ? w - x0 : lo) : n;
   static const float zeros[1] = {0.0f};

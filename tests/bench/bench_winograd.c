@@ -3,6 +3,7 @@
  * one line a layer and thread count.
  *
  *   bench_winograd [--threads T] [--batch N] [--samples S] [--quantile Q]
+ *                  [--peak GFLOPS]
  *
  * Without --threads it runs 1 and then 2 threads. Each method is the
  * registered variant (serial for 1 thread, OpenMP otherwise), weights
@@ -13,22 +14,23 @@
  * its batch norm folded). GFLOP/s are "effective": the direct convolution's
  * 2 * Cout * Cin * 9 * OH * OW FLOPs per image over the time, whatever the
  * algorithm computes, so the columns compare directly and Winograd can pass
- * the machine's peak; %pk is of T x the single-core FMA peak measured at
- * start. The methods are timed in alternating batches of about 2 ms so a
- * noisy neighbour slows all alike; times are the Q-quantile (default 0.5,
- * the median) of S batches. "err" is the largest |Winograd - im2col_blas|
- * over the layer's outputs (inputs and weights in [-1, 1]). */
+ * the machine's peak; %pk is of T x the single-core FMA peak
+ * (profiler/peak.h) unless --peak gives it (on a busy machine the
+ * measurement only finds the share of a core it got). The methods are timed in alternating
+ * batches of about 2 ms, so that a noisy neighbour slows all alike, each
+ * after one untimed call (the method before left the caches cold: the
+ * times are of a layer whose weights and scratch are in cache); times are
+ * the Q-quantile (default 0.5, the median) of S batches. "err" is the
+ * largest |Winograd - im2col_blas| over the layer's outputs (inputs and
+ * weights in [-1, 1]). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kernels/registry.h"
+#include "profiler/peak.h"
 #include "profiler/timer.h"
-
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
 
 typedef struct layer {
   const char *name;
@@ -42,33 +44,6 @@ static const layer LAYERS[] = {
     {"conv10", 512, 512, 4}, {"conv11", 512, 512, 2}, {"conv12", 512, 512, 2},
     {"conv13", 512, 512, 2},
 };
-
-/* One core's FMA peak in GFLOP/s: 24 independent vector FMA chains (enough
- * to hide the latency on two ports); best of 21 runs, since a busy machine
- * only ever slows a run down. 0 when the build has no AVX-512. */
-static double measure_peak(void) {
-#if defined(__AVX512F__)
-  double best = 0;
-  for (int rep = 0; rep < 21; rep++) {
-    __m512 acc[24], x = _mm512_set1_ps(0.999f), y = _mm512_set1_ps(1e-3f);
-    for (int i = 0; i < 24; i++) acc[i] = _mm512_set1_ps((float)i);
-    const int iters = 200000;
-    double t = sp_time_now();
-    for (int k = 0; k < iters; k++)
-      for (int i = 0; i < 24; i++) acc[i] = _mm512_fmadd_ps(acc[i], x, y);
-    t = sp_time_now() - t;
-    __m512 s = acc[0];
-    for (int i = 1; i < 24; i++) s = _mm512_add_ps(s, acc[i]);
-    volatile float sink = _mm512_reduce_add_ps(s);
-    (void)sink;
-    double g = (double)iters * 24 * 16 * 2 / t / 1e9;
-    if (g > best) best = g;
-  }
-  return best;
-#else
-  return 0;
-#endif
-}
 
 /* A registered variant bound to one node, with its weights prepared. */
 typedef struct bound {
@@ -158,6 +133,7 @@ static int bench_layer(const layer *L, int threads, int batch, int samples, doub
   }
   for (int s = 0; s < samples; s++)
     for (int m = 0; m < METHODS; m++) {
+      w[m].v->run(&w[m].args); /* untimed: the last method left the caches cold */
       double t0 = sp_time_now();
       for (int c = 0; c < calls[m]; c++) w[m].v->run(&w[m].args);
       t[m][s] = (sp_time_now() - t0) / calls[m];
@@ -186,7 +162,7 @@ static int bench_layer(const layer *L, int threads, int batch, int samples, doub
 
 int main(int argc, char **argv) {
   int threads = 0, batch = 1, samples = 15;
-  double q = 0.5;
+  double q = 0.5, peak = 0;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--threads") && i + 1 < argc)
       threads = atoi(argv[++i]);
@@ -196,25 +172,30 @@ int main(int argc, char **argv) {
       samples = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--quantile") && i + 1 < argc)
       q = atof(argv[++i]);
+    else if (!strcmp(argv[i], "--peak") && i + 1 < argc)
+      peak = atof(argv[++i]);
     else {
-      fprintf(stderr, "usage: %s [--threads T] [--batch N] [--samples S] [--quantile Q]\n",
+      fprintf(stderr,
+              "usage: %s [--threads T] [--batch N] [--samples S] [--quantile Q] "
+              "[--peak GFLOPS]\n",
               argv[0]);
       return 2;
     }
   }
-  if (threads < 0 || batch < 1 || samples < 1 || !(q >= 0 && q <= 1)) {
+  if (threads < 0 || batch < 1 || samples < 1 || !(q >= 0 && q <= 1) || !(peak >= 0)) {
     fprintf(stderr, "bench_winograd: need --threads >= 1, --batch >= 1, --samples >= 1, "
-                    "0 <= --quantile <= 1\n");
+                    "0 <= --quantile <= 1, --peak >= 0\n");
     return 2;
   }
-  double peak = measure_peak();
-  printf("# single-core FMA peak %.1f GFLOP/s; batch %d; times: %g-quantile of %d; "
+  const int measured = peak == 0;
+  if (measured) peak = sp_peak_gflops_per_core();
+  printf("# single-core FMA peak %.1f GFLOP/s (%s); batch %d; times: %g-quantile of %d; "
          "GFLOP/s effective (direct-conv FLOPs); %%peak of threads x single-core peak\n",
-         peak, batch, q, samples);
-  printf("# %-5s %-7s %-5s %s |", "layer", "cin->cout", "HxW", "T");
+         peak, measured ? "measured" : "--peak", batch, q, samples);
+  printf("%-7s %-8s %-5s %s |", "# layer", "cin>cout", "HxW", "T");
   for (int m = 0; m < METHODS; m++) printf(" %-20s |", METHOD_NAMES[m]);
   printf(" %-11s | %s\n", "err 2x2 4x4", "fastest");
-  printf("# %-5s %-7s %-5s %s |", "", "", "", "");
+  printf("%-7s %-8s %-5s %s |", "#", "", "", "");
   for (int m = 0; m < METHODS; m++) printf(" %7s %6s %5s |", "ms", "GF/s", "%pk");
   printf("\n");
   for (int th = threads ? threads : 1; th <= (threads ? threads : 2); th++) {

@@ -2,8 +2,9 @@
  * conv2d__reference on targeted shapes: outputs smaller than a tile, sizes
  * that are not multiples of it, odd sides, every padding 0..2 (asymmetric
  * too), channel counts across the GEMM's tile edges, tile rows longer than
- * one transform segment, several chunks per batch, batch 1 and 3, 1 and 2
- * threads, each activation, with and without bias, and the 13 VGG-16 layers.
+ * one transform segment, chunks that span images, batch 1 and 3, 1 and 2
+ * threads (and more than the GEMM slots), each activation, with and without
+ * bias, and the 9 distinct shapes among VGG-16's 3x3 layers.
  *
  *   test_winograd             the checks
  *   test_winograd --measure   the error table the tolerances come from
@@ -201,9 +202,9 @@ static void test_channels(void) {
     }
 }
 
-/* The VGG-16 (CIFAR) 3x3 layers; pad 1, bias, ReLU as in the model. The
- * 32x32 layers at batch 3 take several GEMM chunks; 30x30 at batch 3 makes
- * the last chunk shorter than the others. */
+/* The VGG-16 (CIFAR) 3x3 layer shapes; pad 1, bias, ReLU as in the model.
+ * 64->64 at 32x32 and batch 3 takes several GEMM chunks (for m = 4 they
+ * span two images); 30x30 at batch 3 makes the last chunk shorter. */
 static void test_vgg(void) {
   static const int L[][3] = {{3, 64, 32},   {64, 64, 32},   {64, 128, 16},  {128, 128, 16},
                              {128, 256, 8}, {256, 256, 8},  {256, 512, 4},  {512, 512, 4},
