@@ -15,6 +15,11 @@ int sp_cmd_demo(int argc, char **argv);
 int sp_cmd_bench(int argc, char **argv);
 int sp_cmd_memory(int argc, char **argv);
 int sp_cmd_devices(int argc, char **argv);
+int sp_cmd_sense(int argc, char **argv);
+int sp_cmd_profile(int argc, char **argv);
+int sp_cmd_tune(int argc, char **argv);
+int sp_cmd_plan(int argc, char **argv);
+int sp_cmd_query(int argc, char **argv);
 
 /* Prints "stackplan <cmd>: <message>" on stderr and returns `code`. */
 int sp_cli_error(const char *cmd, int code, const char *fmt, ...)

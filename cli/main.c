@@ -19,6 +19,11 @@ static const command commands[] = {
     {"bench", sp_cmd_bench, "time every kernel variant on every layer, then end to end"},
     {"memory", sp_cmd_memory, "runtime memory estimate against measured peak resident memory"},
     {"devices", sp_cmd_devices, "list the OpenCL devices and the ids --device takes"},
+    {"sense", sp_cmd_sense, "accuracy of each compression option on real data: an accuracy file"},
+    {"profile", sp_cmd_profile, "measure every layer under every choice: a profile for the planner"},
+    {"tune", sp_cmd_tune, "search the best parameters of each OpenCL kernel per layer (cached)"},
+    {"plan", sp_cmd_plan, "pick per layer the fastest configuration under accuracy/memory bounds"},
+    {"query", sp_cmd_query, "Pareto front of latency, memory and accuracy over a sweep of bounds"},
     {"demo", sp_cmd_demo, "the main job: show the zoo and run it"},
 };
 
@@ -35,7 +40,8 @@ static void usage(FILE *to) {
   fprintf(to,
           "\n"
           "`stackplan <command> --help` describes one command.\n"
-          "Exit codes: 0 ok, 1 runtime failure, 2 bad input or usage, 3 file I/O error.\n");
+          "Exit codes: 0 ok, 1 runtime failure, 2 bad input or usage, 3 file I/O error,\n"
+          "4 no plan meets the bounds (plan).\n");
 }
 
 int sp_cli_error(const char *cmd, int code, const char *fmt, ...) {

@@ -11,6 +11,7 @@ sp_measure_options sp_measure_options_default(void) {
 int sp_measure(void (*work)(void *ctx), void *ctx, const sp_measure_options *opt,
                sp_timing *out) {
   *out = (sp_timing){0};
+  if (opt->driver) return opt->driver(opt->driver_ctx, work, ctx, out);
   int cap = opt->max_runs > opt->min_runs ? opt->max_runs : opt->min_runs;
   if (cap < 1) cap = 1;
   double *t = malloc((size_t)cap * sizeof *t);

@@ -14,6 +14,12 @@ typedef struct sp_measure_options {
   int warmup;              /* untimed runs first (caches, thread pools, page faults) */
   int min_runs, max_runs;  /* bounds on timed runs */
   double min_seconds;      /* keep running until this much time was timed */
+  /* Optional: when set, sp_measure hands the work to driver() instead of
+   * timing it itself (the profiler's protocol, profiler/protocol.h); its
+   * return value is sp_measure's. The work is fully prepared while the
+   * driver runs, which lets it interleave several works. */
+  int (*driver)(void *driver_ctx, void (*work)(void *ctx), void *ctx, sp_timing *out);
+  void *driver_ctx;
 } sp_measure_options;
 
 /* 2 warm-up runs, 5..1000 timed runs, at least 0.2 s timed. */

@@ -1,0 +1,135 @@
+/* stackplan plan: the fastest (or smallest) way to run a model under
+ * accuracy, memory and latency bounds, from a profile and an accuracy file;
+ * printed as a table and written as a plan file for `stackplan run`. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "plan_args.h"
+#include "planner/plan_inputs.h"
+
+#define MIB 1048576.0
+
+static const char usage_text[] =
+    "usage: stackplan plan --profile P --accuracy A [--min-accuracy X] [--max-memory MB]\n"
+    "                      [--max-latency MS] [--objective latency|memory|accuracy]\n"
+    "                      [--solver ilp|greedy|exhaustive|dp] [--out plan.json]\n"
+    "\n"
+    "Picks per layer the kernel variant, threads, parameters, device, weight\n"
+    "compression and channel keep that minimise the objective (default: latency)\n"
+    "under the bounds, from a profile (`stackplan profile`) and an accuracy file\n"
+    "(`stackplan sense`) of the same model. Prints one line per layer and the\n"
+    "predicted totals; --out writes the plan (docs/formats.md, stackplan-plan).\n"
+    "\n"
+    "  --min-accuracy X   top-1 accuracy in percent, in (0, 100]\n"
+    "  --max-memory MB    peak memory (weights + live activations + workspace), MB = 2^20 bytes\n"
+    "  --max-latency MS   predicted end-to-end latency in milliseconds\n"
+    "  --objective O      latency (default), memory or accuracy\n"
+    "  --solver S         ilp (default: GLPK, proven optimal), greedy, exhaustive, dp (chains)\n"
+    "  --out FILE         write the plan there (atomically; nothing is written on failure)\n"
+    "\n"
+    "Exit codes: 0 ok, 2 bad input, 3 unreadable file, 4 no plan meets the bounds\n"
+    "(the message gives the nearest bounds that can be met).\n";
+
+static void print_params(const sp_plan_file_layer *l, char *out, size_t size) {
+  snprintf(out, size, "-");
+  size_t n = 0;
+  for (int i = 0; i < l->n_params && n < size; i++)
+    n += (size_t)snprintf(out + n, size - n, "%s%s=%d", i ? "," : "", l->param_names[i], l->params[i]);
+}
+
+static void print_plan(const sp_plan_file *f) {
+  printf("%-22s %-14s %-8s %-11s %-8s %-9s %3s %-16s %10s %12s\n", "layer", "compression", "format", "algorithm",
+         "backend", "device", "thr", "params", "pred ms", "weight B");
+  for (int i = 0; i < f->n_layers; i++) {
+    const sp_plan_file_layer *l = &f->layers[i];
+    char comp[48], dev[24], params[96];
+    if (l->compression.kind == SP_WEIGHTS_DENSE) snprintf(comp, sizeof comp, "none");
+    else snprintf(comp, sizeof comp, "%s %g", sp_weight_compression_name(l->compression.kind), l->compression.rate);
+    if (l->keep_out < 1) snprintf(comp + strlen(comp), sizeof comp - strlen(comp), " k%g", l->keep_out);
+    if (l->device < 0) snprintf(dev, sizeof dev, "host");
+    else snprintf(dev, sizeof dev, "device:%d", l->device);
+    print_params(l, params, sizeof params);
+    printf("%-22s %-14s %-8s %-11s %-8s %-9s %3d %-16s %10.4f %12.0f\n", l->name, comp, l->format, l->algorithm,
+           l->backend, dev, l->threads, params, l->latency_ms, l->weight_bytes);
+  }
+  const sp_plan_metrics *m = &f->predicted;
+  printf("predicted: latency %.4f ms (transitions %.4f ms), peak memory %.3f MB (at %s), accuracy %.2f%%\n",
+         m->latency_ms, m->transition_ms, m->peak_bytes / MIB,
+         m->peak_step >= 0 && m->peak_step < f->n_layers ? f->layers[m->peak_step].name : "-", m->accuracy);
+  printf("solver: %s, %s in %.3f s, gap %.3g, options %d of %d used\n", f->solver, sp_plan_result_name(f->result),
+         f->solve_s, f->gap, f->options_used, f->options_total);
+}
+
+static int parse(int argc, char **argv, sp_plan_args *a, const char **out) {
+  sp_plan_args_init(a);
+  for (int i = 1; i < argc; i++) {
+    if (sp_cli_is_help(argv[i])) {
+      fputs(usage_text, stdout);
+      return -1;
+    }
+    int r = sp_plan_args_parse("plan", argc, argv, &i, a);
+    if (r == 2) return 2;
+    if (r) continue;
+    if (!strcmp(argv[i], "--out") && i + 1 < argc) *out = argv[++i];
+    else return sp_cli_error("plan", 2, "unknown or incomplete option '%s' (see --help)", argv[i]);
+  }
+  return sp_plan_args_check("plan", a);
+}
+
+/* The plan could not be made: exit 4 with the nearest bounds when proven
+ * infeasible, else the solver's reason. */
+static int no_plan(const sp_plan_args *a, const sp_plan_problem *p, sp_plan *plan) {
+  if (plan->result == SP_PLAN_INFEASIBLE) {
+    if (a->solver != SP_SOLVER_ILP) {
+      sp_status st = sp_plan_nearest_bounds(p, NULL, &plan->nearest, NULL, 0);
+      if (st) return sp_cli_fail("plan", st);
+    }
+    char msg[512];
+    sp_plan_args_infeasible(p, &plan->nearest, msg, sizeof msg);
+    return sp_cli_error("plan", SP_EXIT_INFEASIBLE, "%s", msg);
+  }
+  int code = plan->result == SP_PLAN_UNSUPPORTED ? 2 : plan->result == SP_PLAN_GAVE_UP ? SP_EXIT_INFEASIBLE : 1;
+  return sp_cli_error("plan", code, "%s solver: %s: %s", sp_plan_solver_name(a->solver),
+                      sp_plan_result_name(plan->result), plan->message[0] ? plan->message : "no plan");
+}
+
+int sp_cmd_plan(int argc, char **argv) {
+  sp_plan_args a;
+  const char *out = NULL;
+  int rc = parse(argc, argv, &a, &out);
+  if (rc) return rc < 0 ? 0 : rc;
+  sp_plan_inputs in;
+  sp_status st = sp_plan_inputs_load(a.profile, a.accuracy, &in);
+  if (st) return sp_cli_fail("plan", st);
+  sp_plan_problem *p = &in.source.problem;
+  p->bounds = a.bounds;
+  p->objective = a.objective;
+  sp_plan plan = {0};
+  sp_plan_file f = {0};
+  st = sp_plan_args_solve(&a, p, &plan);
+  if (st) rc = sp_cli_fail("plan", st);
+  else if (!plan.has_plan || !(plan.result == SP_PLAN_OPTIMAL || plan.result == SP_PLAN_FEASIBLE ||
+                               plan.result == SP_PLAN_TIME_LIMIT))
+    rc = no_plan(&a, p, &plan);
+  else if ((st = sp_plan_file_build(&in.profile, &in.source, &plan, sp_plan_solver_name(a.solver), &in.prov, &f)))
+    rc = sp_cli_fail("plan", st);
+  else if (out && (st = sp_plan_file_save(out, &f)))
+    rc = sp_cli_fail("plan", st);
+  if (!rc) {
+    if (in.source.notes[0]) {
+      for (const char *s = in.source.notes; *s;) {
+        const char *e = strchr(s, '\n');
+        printf("note: %.*s\n", (int)(e - s), s);
+        s = e + 1;
+      }
+    }
+    print_plan(&f);
+    if (out) printf("wrote %s\n", out);
+  }
+  sp_plan_file_free(&f);
+  sp_plan_free(&plan);
+  sp_plan_inputs_free(&in);
+  return rc;
+}

@@ -1,0 +1,24 @@
+/* Internals of the profile reader shared by its two files (profile_read.c:
+ * header sections; profile_read_records.c: records, transitions, noise). */
+#ifndef SP_PROFILE_READ_H
+#define SP_PROFILE_READ_H
+
+#include <cjson/cJSON.h>
+
+#include "profile.h"
+
+/* An array `key` of at most max numbers in [lo, hi] into out[*n]. */
+sp_status sp_profile_read_numbers(const char *file, const cJSON *obj, const char *where,
+                                  const char *key, int max, double lo, double hi, double *out,
+                                  int *n);
+
+/* The layer's "skipped" array of "variant@threads" strings. */
+sp_status sp_profile_read_skipped(const char *file, const cJSON *obj, const char *where,
+                                  sp_profile_layer *l);
+
+/* The arrays after "layers"; groups and layers must be read. */
+sp_status sp_profile_read_records(const char *file, const cJSON *root, sp_profile *p);
+sp_status sp_profile_read_transitions(const char *file, const cJSON *root, sp_profile *p);
+sp_status sp_profile_read_noise(const char *file, const cJSON *root, sp_profile *p);
+
+#endif

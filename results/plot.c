@@ -1,0 +1,82 @@
+/* gnuplot plots (plot.h). */
+#define _POSIX_C_SOURCE 200809L /* popen */
+#include "results/plot.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int sp_plot_have_gnuplot(void) {
+  return system("command -v gnuplot >/dev/null 2>&1") == 0;
+}
+
+/* gnuplot strings are double-quoted: refuse what would need escaping */
+static int quotable(const char *s) { return !strpbrk(s, "\"\\\n'"); }
+
+static sp_status write_data(const char *path, const sp_plot_point *pts, int n) {
+  FILE *f = fopen(path, "w");
+  if (!f) return sp_fail(SP_ERR_IO, "%s: cannot be written", path);
+  fprintf(f, "# latency_ms accuracy memory_mb\n");
+  for (int i = 0; i < n; i++) fprintf(f, "%.9g %.9g %.9g\n", pts[i].latency_ms, pts[i].accuracy, pts[i].memory_mb);
+  int bad = ferror(f) | fclose(f);
+  return bad ? sp_fail(SP_ERR_IO, "%s: write failed", path) : SP_OK;
+}
+
+/* Memory labels on every `every`-th point only: more than ~12 overlap. */
+static sp_status write_script(const char *path, const char *data, const char *png, const char *title, int n) {
+  int every = (n + 11) / 12;
+  FILE *f = fopen(path, "w");
+  if (!f) return sp_fail(SP_ERR_IO, "%s: cannot be written", path);
+  fprintf(f,
+          "set terminal pngcairo size 1000,650 font 'sans,11'\n"
+          "set output \"%s\"\n"
+          "set title \"%s\" noenhanced\n"
+          "set xlabel 'predicted latency (ms)'\n"
+          "set ylabel 'predicted top-1 accuracy (%%)'\n"
+          "set cblabel 'peak memory (MB)'\n"
+          "set grid\n"
+          "set key bottom right\n"
+          "set palette defined (0 '#1a9850', 1 '#fee08b', 2 '#d73027')\n"
+          "set offsets graph 0.05, graph 0.12, graph 0.08, graph 0.08\n"
+          "plot \"%s\" using 1:2 with steps lc rgb '#888888' title 'Pareto front', \\\n"
+          "     \"%s\" using 1:2:3 with points pt 7 ps 1.6 palette title 'plan (colour: memory)', \\\n"
+          "     \"%s\" using 1:2:(sprintf('%%.3g MB', $3)) every %d with labels offset 0,1.1 font ',9' notitle\n",
+          png, title, data, data, data, every > 1 ? every : 1);
+  int bad = ferror(f) | fclose(f);
+  return bad ? sp_fail(SP_ERR_IO, "%s: write failed", path) : SP_OK;
+}
+
+sp_status sp_plot_pareto(const char *png, const char *title, const sp_plot_point *pts, int n) {
+  if (!quotable(png) || !quotable(title))
+    return sp_fail(SP_ERR_INPUT, "%s: a plot path may not contain quotes, backslashes or newlines", png);
+  size_t len = strlen(png) + 32;
+  char *tmp = malloc(3 * len);
+  if (!tmp) return sp_fail(SP_ERR_RUNTIME, "out of memory plotting %s", png);
+  char *data = tmp + len, *script = tmp + 2 * len;
+  snprintf(tmp, len, "%s.tmp.%ld", png, (long)getpid());
+  snprintf(data, len, "%s.dat", png);
+  snprintf(script, len, "%s.gp", png);
+  sp_status st = write_data(data, pts, n);
+  if (!st) st = write_script(script, data, tmp, title, n);
+  if (!st) {
+    size_t clen = strlen(script) + 64;
+    char *cmd = malloc(clen);
+    if (!cmd) st = sp_fail(SP_ERR_RUNTIME, "out of memory plotting %s", png);
+    else {
+      snprintf(cmd, clen, "gnuplot '%s' 2>&1", script); /* no single quote in the path: checked */
+      FILE *p = popen(cmd, "r");
+      char line[512], first[512] = "";
+      while (p && fgets(line, sizeof line, p))
+        if (!first[0]) snprintf(first, sizeof first, "%s", line);
+      int rc = p ? pclose(p) : -1;
+      first[strcspn(first, "\n")] = 0;
+      if (rc != 0) st = sp_fail(SP_ERR_IO, "%s: gnuplot failed%s%s", png, first[0] ? ": " : "", first);
+      else if (rename(tmp, png)) st = sp_fail(SP_ERR_IO, "%s: cannot be written", png);
+      free(cmd);
+    }
+  }
+  remove(tmp);
+  free(tmp);
+  return st;
+}

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# `stackplan profile`: a quick profile the reader accepts; --resume after a
+# run stopped early, after kill -9 and after SIGINT, finishing without
+# measuring the finished layers again; bad input (a corrupt profile or one
+# of another model, device or config to --resume, an unknown variant, a bad
+# --threads list, a layer left with no runnable variant) exits 2 with one
+# line and leaves no output file. Timings are never asserted.
+source "$(dirname "$0")/lib.sh" "$@"
+export SP_CACHE_DIR="$tmp/cache"
+model="mobilenet:w=0.25"
+fast=(--min-time 0.0001 --max-time 0.001)
+py=/usr/bin/python3
+
+# measured layers / total layers / records of a profile, or "invalid"
+summary() {
+  $py - "$1" <<'EOF' 2>/dev/null || echo invalid
+import json, sys
+p = json.load(open(sys.argv[1]))
+assert p["format"] == "stackplan-profile" and p["version"] == 1
+print(sum(l["measured"] for l in p["layers"]), len(p["layers"]), len(p["records"]))
+EOF
+}
+
+# the record lines of the first N layers of a profile (one record a line)
+records_of_first() {
+  local names
+  names=$($py -c 'import json,sys; print("\n".join(l["name"] for l in json.load(open(sys.argv[1]))["layers"][:int(sys.argv[2])]))' "$1" "$2")
+  # (the last record of the array has no comma after it)
+  while read -r n; do grep -F "{\"layer\":\"$n\",\"keep_in\"" "$1" | sed 's/,$//'; done <<<"$names"
+}
+
+# 1. a quick profile: every layer measured, the reader accepts the file
+"$bin" profile "$model" --quick "${fast[@]}" --out "$tmp/p.json" >"$tmp/out" 2>"$tmp/err"; rc=$?
+read -r done total records <<<"$(summary "$tmp/p.json")"
+if [[ $rc -eq 0 && $done == "$total" && $total -eq 30 && $records -gt 500 ]] &&
+   grep -q "^profile: $tmp/p.json: 30 of 30 layers" "$tmp/out" && [[ ! -e $tmp/p.json.tmp ]]; then ok
+else fail "quick profile: exit $rc, summary '$done $total $records', $(tail -n1 "$tmp/err")"; fi
+if $py - "$tmp/p.json" <<'EOF'; then ok; else fail "profile contents"; fi
+import json, sys
+p = json.load(open(sys.argv[1]))
+d, m, c = p["device"], p["model"], p["config"]
+assert len(d["fingerprint"]) == 16 and d["cores"] >= 1 and d["libraries"]["openblas"] and d["build"]["compiler"]
+assert m["name"] == "mobilenet:w=0.25" and len(m["fingerprint"]) == 16 and m["input"] == [3, 32, 32]
+assert c["quick"] is True and c["grid"]["prune"] == [0.5, 0.9] and c["grid"]["keep"] == [0.5]
+kinds = {r["compression"]["kind"] for r in p["records"]}
+assert kinds == {"none", "prune", "ternary"}, kinds
+for r in p["records"]:
+    assert "reference" not in r["variant"] or r["layer"] == "flatten", r["variant"]
+    if r["compression"]["kind"] == "none":
+        assert "csr" not in r["variant"] and "ternary" not in r["variant"], r
+    if "failed" not in r:
+        assert r["p10_ms"] <= r["median_ms"] <= r["p90_ms"] and r["n"] >= 1
+layers = {l["name"]: l for l in p["layers"]}
+dw = layers["blocks.1.dw"]
+assert dw["group_in"] == dw["group_out"]
+for r in p["records"]:
+    if r["layer"] == "blocks.1.dw":
+        assert r["keep_in"] == r["keep_out"]
+assert len(p["noise"]) == 30
+EOF
+# the complete file resumes to nothing: the reader accepted it, nothing changed
+cp "$tmp/p.json" "$tmp/p0.json"
+"$bin" profile "$model" --quick "${fast[@]}" --out "$tmp/p.json" --resume >"$tmp/out" 2>"$tmp/err"; rc=$?
+if [[ $rc -eq 0 ]] && diff <(grep '^{"layer"' "$tmp/p0.json") <(grep '^{"layer"' "$tmp/p.json") >/dev/null; then ok
+else fail "resume of a complete profile: exit $rc, $(cat "$tmp/err")"; fi
+
+# 2. stopped early (--max-layers, as if killed after 3 layers), then resumed
+"$bin" profile "$model" --quick "${fast[@]}" --out "$tmp/r.json" --max-layers 3 >"$tmp/out" 2>"$tmp/err"; rc=$?
+read -r done total records <<<"$(summary "$tmp/r.json")"
+if [[ $rc -eq 0 && $done -eq 3 && $total -eq 30 ]] && grep -q "stopped by --max-layers" "$tmp/out"; then ok
+else fail "--max-layers 3: exit $rc, summary '$done $total'"; fi
+records_of_first "$tmp/r.json" 3 >"$tmp/first"
+"$bin" profile "$model" --quick "${fast[@]}" --out "$tmp/r.json" --resume >"$tmp/out" 2>"$tmp/err"; rc=$?
+read -r done total records <<<"$(summary "$tmp/r.json")"
+records_of_first "$tmp/r.json" 3 >"$tmp/again"
+# the first layers' records are byte for byte the same: not measured again
+if [[ $rc -eq 0 && $done -eq 30 && -s $tmp/first ]] && diff "$tmp/first" "$tmp/again" >/dev/null &&
+   [[ $(grep -c "records  fastest" "$tmp/out") -eq 27 ]]; then ok
+else fail "resume after --max-layers: exit $rc, $done layers, $(wc -l <"$tmp/out") lines"; fi
+
+# 3. kill -9 and SIGINT mid-run (after 2 layers are saved): a valid file every
+# time, which --resume completes without re-measuring what was saved
+full=(--quick "${fast[@]}")
+for sig in KILL INT; do
+  out="$tmp/k$sig.json"
+  "$bin" profile "$model" "${full[@]}" --out "$out" >"$tmp/out" 2>"$tmp/err" &
+  pid=$!
+  for _ in $(seq 600); do
+    [[ -s $out ]] && read -r done _ _ <<<"$(summary "$out")" && [[ $done != invalid && $done -ge 2 ]] && break
+    sleep 0.05
+  done
+  kill -s $sig $pid 2>/dev/null
+  { wait $pid; } 2>/dev/null; rc=$?
+  read -r done total _ <<<"$(summary "$out")"
+  want=$([[ $sig == KILL ]] && echo 137 || echo 130)
+  if [[ $done != invalid && $done -ge 1 && ( $rc -eq $want || $done -eq $total ) ]]; then ok
+  else fail "kill -s $sig: exit $rc (want $want), summary '$done $total'"; fi
+  if [[ $sig == INT && $rc -eq 130 ]]; then
+    if grep -q "interrupted: .* --resume continues" "$tmp/err"; then ok; else fail "SIGINT message"; fi
+  fi
+  records_of_first "$out" "$done" >"$tmp/first"
+  "$bin" profile "$model" "${full[@]}" --out "$out" --resume >"$tmp/out" 2>"$tmp/err"; rc=$?
+  read -r done2 total2 _ <<<"$(summary "$out")"
+  records_of_first "$out" "$done" >"$tmp/again"
+  if [[ $rc -eq 0 && $done2 -eq $total2 ]] && diff "$tmp/first" "$tmp/again" >/dev/null; then ok
+  else fail "resume after kill -s $sig: exit $rc, summary '$done2 $total2'"; fi
+done
+
+# 4. bad input: exit 2, one line on stderr, no output file left behind
+expect_no_file() { # FILE
+  if [[ ! -e $1 && ! -e $1.tmp ]]; then ok; else fail "$1 was written"; fi
+}
+printf '{"format": "stackplan-profile", "version": 1, "created"' >"$tmp/corrupt.json"
+expect_usage_error_of profile "$model" --quick --out "$tmp/corrupt.json" --resume
+if grep -q "corrupt.json: not valid JSON" "$tmp/err"; then ok; else fail "corrupt: $(cat "$tmp/err")"; fi
+sed 's/"format": "stackplan-profile"/"format": "stackplan-plan"/' "$tmp/p0.json" >"$tmp/other.json"
+expect_usage_error_of profile "$model" --quick --out "$tmp/other.json" --resume
+if grep -q "other.json: format:" "$tmp/err"; then ok; else fail "wrong format: $(cat "$tmp/err")"; fi
+cp "$tmp/p0.json" "$tmp/m.json"
+expect_usage_error_of profile mobilenet:w=0.5 --quick --out "$tmp/m.json" --resume
+if grep -q "m.json: model.fingerprint differs" "$tmp/err" && cmp -s "$tmp/m.json" "$tmp/p0.json"; then ok
+else fail "another model: $(cat "$tmp/err")"; fi
+sed 's/"cpu":"[^"]*"/"cpu":"Another CPU"/' "$tmp/p0.json" >"$tmp/d.json"
+expect_usage_error_of profile "$model" --quick --out "$tmp/d.json" --resume
+if grep -q "d.json: device.cpu differs" "$tmp/err"; then ok; else fail "another device: $(cat "$tmp/err")"; fi
+cp "$tmp/p0.json" "$tmp/c.json"
+expect_usage_error_of profile "$model" --quick --threads 2 --out "$tmp/c.json" --resume
+if grep -q "c.json: config.threads differs" "$tmp/err"; then ok; else fail "another config: $(cat "$tmp/err")"; fi
+sed '0,/"variant":"conv2d__[a-z0-9_]*"/s//"variant":"conv2d__magic"/' "$tmp/p0.json" >"$tmp/v.json"
+expect_usage_error_of profile "$model" --quick --out "$tmp/v.json" --resume
+if grep -q "v.json: records\[0\].variant: 'conv2d__magic' is not a variant" "$tmp/err"; then ok
+else fail "unknown variant in a file: $(cat "$tmp/err")"; fi
+expect_usage_error_of profile "$model" --quick --out "$tmp/p0.json"
+if grep -q "p0.json exists" "$tmp/err"; then ok; else fail "existing file: $(cat "$tmp/err")"; fi
+
+expect_usage_error_of profile "$model" --quick --variants conv2d__magic --out "$tmp/x.json"
+grep -q "unknown variant 'conv2d__magic'" "$tmp/err" && ok || fail "unknown variant: $(cat "$tmp/err")"
+expect_no_file "$tmp/x.json"
+expect_usage_error_of profile "$model" --quick --variants conv2d__1x1_gemm_serial --out "$tmp/x.json"
+grep -q "layer conv1 (conv2d 3x3/1 +bn+relu): no runnable variant" "$tmp/err" && ok ||
+  fail "no runnable variant: $(cat "$tmp/err")"
+expect_no_file "$tmp/x.json"
+for t in 0 1,1 x 1,,2 1,2000 1,2,3,4,5,6,7,8,9; do
+  expect_usage_error_of profile "$model" --threads "$t" --out "$tmp/x.json"
+done
+expect_no_file "$tmp/x.json"
+expect_usage_error_of profile "$model" --min-time 5 --max-time 1 --out "$tmp/x.json"
+expect_usage_error_of profile "$model" --bogus
+expect_usage_error_of profile "$model" --out
+expect_usage_error_of profile
+expect_usage_error_of profile nosuchmodel --out "$tmp/x.json"
+expect_no_file "$tmp/x.json"
+if "$bin" profile --help | grep -q "^usage: stackplan profile MODEL"; then ok; else fail "--help"; fi
+
+finish test_profile
