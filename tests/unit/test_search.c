@@ -271,10 +271,11 @@ static void test_variant_space(void) {
     sp_search_space_values(&s, p, val);
     CHECK(val[wg_x] * val[wg_y] <= 16 && val[px] % val[vec] == 0 && val[oc] * val[px] <= 64);
   }
+  sp_search_space_free(&s);
+  sp_search_space_free(&all);
   CHECK(sp_search_space_of_variant(sp_registry_find("conv2d__direct_serial"), NULL, NULL, NULL, &s) ==
         SP_ERR_INPUT);
   sp_search_space_free(&s);
-  sp_search_space_free(&all);
 }
 
 int main(void) {
