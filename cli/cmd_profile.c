@@ -91,13 +91,13 @@ static int parse_threads(const char *text, sp_profile_config *c) {
   }
 }
 
+/* "<model>.profile.json" in the current folder: a path's base name, a zoo
+ * spec's ':', '=' and ',' as '_' ("resnet18_w_0.5_c_1.profile.json"). */
 static void default_out(profile_options *o) {
+  const char *base = strrchr(o->model, '/');
   size_t n = 0;
-  for (const char *p = o->model; *p && n + 1 < 200; p++) {
-    const char *base = strrchr(o->model, '/');
-    if (base && p <= base) continue;
-    o->out_default[n++] = (*p == ':' || *p == '=' || *p == ',' || *p == '/') ? '_' : *p;
-  }
+  for (const char *p = base ? base + 1 : o->model; *p && n + 1 < 200; p++)
+    o->out_default[n++] = (*p == ':' || *p == '=' || *p == ',') ? '_' : *p;
   snprintf(o->out_default + n, sizeof o->out_default - n, ".profile.json");
   o->out = o->out_default;
 }
@@ -191,7 +191,11 @@ static void on_progress(void *ctx, const sp_profile_progress *pr, const sp_profi
   format_time(pr->elapsed, elapsed, sizeof elapsed);
   format_time(pr->eta, eta, sizeof eta);
   const char *name = p->layers[pr->layer].name;
-  if (pr->event == SP_PROFILE_EVENT_LAYER) print_layer(p, pr->layer, pr->layer_records);
+  if (pr->event == SP_PROFILE_EVENT_LAYER) {
+    if (ps->tty) fputs("\r\033[K", stderr); /* the bar's line, cleared before stdout writes */
+    fflush(stderr);
+    print_layer(p, pr->layer, pr->layer_records);
+  }
   if (ps->tty) {
     if (pr->event == SP_PROFILE_EVENT_CASE && pr->elapsed - ps->last_draw < 0.2) return;
     ps->last_draw = pr->elapsed;

@@ -14,7 +14,8 @@
 
 static const char usage_text[] =
     "usage: stackplan tune MODEL [--device ID] [--layer NAME] [--variant NAME]\n"
-    "                            [--strategy S] [--budget N] [--seed S] [--retune]\n"
+    "                            [--strategy S] [--budget N] [--fraction F] [--time S]\n"
+    "                            [--patience N] [--seed S] [--retune]\n"
     "\n"
     "Searches the parameter space of every tunable kernel variant (the OpenCL ones:\n"
     "work-group size, tiles, vector width) on every layer of MODEL, on an OpenCL\n"
@@ -29,6 +30,9 @@ static const char usage_text[] =
     "  --variant NAME  only this variant\n"
     "  --strategy S    exhaustive, random, anneal (default) or bayes\n"
     "  --budget N      evaluations per layer and variant (default 30)\n"
+    "  --fraction F    ... or at most this fraction of the valid points\n"
+    "  --time S        ... or at most S seconds per layer and variant\n"
+    "  --patience N    ... or stop after N evaluations without improvement\n"
     "  --seed S        seed of the random strategies (default 1)\n"
     "  --retune        tune again what the cache already holds\n";
 
@@ -57,6 +61,17 @@ static int parse_options(int argc, char **argv, tune_cli *o) {
       if (sp_search_strategy_parse(argv[++i], &o->opt.search.strategy)) rc = sp_cli_fail("tune", SP_ERR_INPUT);
     } else if (!strcmp(arg, "--budget")) {
       if (!sp_cli_parse_int("tune", arg, argv[++i], 1, 1 << 24, &o->opt.search.max_evals)) rc = 2;
+    } else if (!strcmp(arg, "--fraction") || !strcmp(arg, "--time")) {
+      char *end;
+      double v = strtod(argv[++i], &end);
+      int fraction = !strcmp(arg, "--fraction");
+      if (end == argv[i] || *end || !(v > 0) || (fraction && v > 1) || v > 1e6)
+        rc = sp_cli_error("tune", 2, "%s expects %s, got '%s'", arg,
+                          fraction ? "a fraction in (0, 1]" : "seconds > 0", argv[i]);
+      else if (fraction) o->opt.search.max_fraction = v;
+      else o->opt.search.max_seconds = v;
+    } else if (!strcmp(arg, "--patience")) {
+      if (!sp_cli_parse_int("tune", arg, argv[++i], 1, 1 << 24, &o->opt.search.patience)) rc = 2;
     } else if (!strcmp(arg, "--seed")) {
       int seed;
       if (!sp_cli_parse_int("tune", arg, argv[++i], 0, 1 << 30, &seed)) rc = 2;

@@ -175,12 +175,11 @@ static sp_status measure_case(run_state *st, int layer, const sp_profile_case *c
                             st->o->tuned, st->o->tuned_ctx, st->results);
   }
   sp_graph_free(inst);
-  for (int i = 0; i < n && !s; i++) {
+  for (int i = 0; i < n; i++) {
     if (st->results[i].unsupported) continue;
     sp_profile_record rec = record_of(st, layer, c, &st->tasks[i], &st->results[i]);
-    s = sp_profile_add_record(p, &rec);
+    if (sp_profile_add_record(p, &rec)) return SP_ERR_RUNTIME;
   }
-  if (s == SP_ERR_RUNTIME) return s;
   if (p->config.quick) skip_dominated(st, l, n, judged);
   st->tasks_done += n;
   return SP_OK;

@@ -64,8 +64,10 @@ sp_status sp_tune_eval_init(sp_tune_eval *e, const sp_graph *instance, const sp_
   e->rtol = 1e-4f;
   sp_status s = run_once(e, NULL, e->reference);
   if (s) {
+    char why[256]; /* a copy: sp_fail writes where sp_last_error points */
+    snprintf(why, sizeof why, "%s", sp_last_error());
     sp_tune_eval_free(e);
-    return sp_fail(s, "layer %s: the reference kernel failed: %s", n->name, sp_last_error());
+    return sp_fail(s, "layer %s: the reference kernel failed: %s", n->name, why);
   }
   return SP_OK;
 }

@@ -106,6 +106,21 @@ for sig in KILL INT; do
   else fail "resume after kill -s $sig: exit $rc, summary '$done2 $total2'"; fi
 done
 
+# a device variant that does not build is a failed record, never fatal
+if "$bin" devices | grep -q "^device 0 ("; then
+  SP_OPENCL_OPTIONS=-DSP_CL_FAIL_BUILD SP_CACHE_DIR="$tmp/cache-fail" "$bin" profile "$model" \
+    --quick --device 0 "${fast[@]}" --max-layers 2 --out "$tmp/f.json" >"$tmp/out" 2>"$tmp/err"; rc=$?
+  if [[ $rc -eq 0 ]] && $py - "$tmp/f.json" <<'EOF'; then ok; else fail "failing builds: exit $rc, $(cat "$tmp/err")"; fi
+import json, sys
+p = json.load(open(sys.argv[1]))
+dev = [r for r in p["records"] if r["residency"] == "device:0"]
+host = [r for r in p["records"] if r["residency"] == "host"]
+assert dev and all("SP_CL_FAIL_BUILD" in r["failed"] for r in dev if "clblast" not in r["variant"]), dev[:2]
+assert host and not any("failed" in r for r in host)
+assert p["transitions"] and p["device"]["opencl"]["index"] == 0
+EOF
+fi
+
 # 4. bad input: exit 2, one line on stderr, no output file left behind
 expect_no_file() { # FILE
   if [[ ! -e $1 && ! -e $1.tmp ]]; then ok; else fail "$1 was written"; fi

@@ -13,6 +13,9 @@ py=/usr/bin/python3
 expect_usage_error_of tune "$model" --strategy genetic
 grep -q "unknown strategy 'genetic'" "$tmp/err" && ok || fail "strategy: $(cat "$tmp/err")"
 expect_usage_error_of tune "$model" --budget 0
+expect_usage_error_of tune "$model" --fraction 2
+expect_usage_error_of tune "$model" --time x
+expect_usage_error_of tune "$model" --patience 0
 expect_usage_error_of tune "$model" --variant conv2d__direct_serial
 grep -q "has no parameters to tune" "$tmp/err" && ok || fail "variant: $(cat "$tmp/err")"
 expect_usage_error_of tune "$model" --variant conv2d__magic
