@@ -26,8 +26,8 @@ read -r -a EXTRA <<< "${EXTRA_ARGS:-}"
 # them): changing one restarts that model from scratch in a fresh ckpt dir.
 PLAN=(
   "mobilenet 20"
-  "vgg16 15"
-  "resnet18 12"
+  "vgg16 12"
+  "resnet18 10"
 )
 
 mkdir -p "$CKPT_DIR" "$OUT_DIR"
