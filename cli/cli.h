@@ -20,6 +20,7 @@ int sp_cmd_profile(int argc, char **argv);
 int sp_cmd_tune(int argc, char **argv);
 int sp_cmd_plan(int argc, char **argv);
 int sp_cmd_query(int argc, char **argv);
+int sp_cmd_run(int argc, char **argv);
 
 /* Prints "stackplan <cmd>: <message>" on stderr and returns `code`. */
 int sp_cli_error(const char *cmd, int code, const char *fmt, ...)

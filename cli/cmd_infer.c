@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "engine/dataset_eval.h"
 #include "engine/executor.h"
 #include "engine/npy.h"
 #include "engine/rng.h"
@@ -142,18 +143,11 @@ void sp_infer_print_variants(const sp_graph *g, const sp_executor *e, int per_no
   printf("\n");
 }
 
-int sp_infer_argmax(const float *row, int n) {
-  int best = 0;
-  for (int k = 1; k < n; k++)
-    if (row[k] > row[best]) best = k;
-  return best;
-}
-
 static void print_predictions(const float *out, int batch, int classes) {
   int shown = batch < 8 ? batch : 8;
   printf("predictions:");
   for (int b = 0; b < shown; b++)
-    printf(" %d", sp_infer_argmax(out + (size_t)b * (size_t)classes, classes));
+    printf(" %d", sp_argmax(out + (size_t)b * (size_t)classes, classes));
   printf("%s\n", batch > shown ? " ..." : "");
 }
 

@@ -25,7 +25,5 @@ int sp_infer_data(const infer_options *o, const sp_graph *g);
 /* "variants: name xN ..." on one line, or one line per node. */
 void sp_infer_print_variants(const sp_graph *g, const sp_executor *e, int per_node);
 
-/* Index of the largest of n values. */
-int sp_infer_argmax(const float *row, int n);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "engine/dataset.h"
+#include "engine/dataset_eval.h"
 #include "infer.h"
 #include "profiler/timer.h"
 
@@ -53,25 +54,17 @@ int sp_infer_data(const infer_options *o, const sp_graph *g) {
   printf("model: %s (input %dx%dx%d, batch %d, threads %d)\n", g->name, g->input.c, g->input.h,
          g->input.w, o->batch, o->threads);
   sp_infer_print_variants(g, e, o->layers);
-  sp_executor_run(e, in, out); /* warm-up */
-  int correct = 0, timed = 0;
-  for (int b = 0; b < batches; b++) {
-    int first = b * o->batch, n = d.count - first < o->batch ? d.count - first : o->batch;
-    memcpy(in, d.inputs + (size_t)first * per, (size_t)n * per * sizeof *in);
-    if (n < o->batch) memset(in + (size_t)n * per, 0, (size_t)(o->batch - n) * per * sizeof *in);
-    double t0 = sp_time_now();
-    sp_executor_run(e, in, out);
-    double dt = sp_time_now() - t0;
-    if (n == o->batch || batches == 1) t[timed++] = dt; /* a padded last batch is not timed */
-    for (int i = 0; i < n; i++)
-      correct += sp_infer_argmax(out + (size_t)i * SP_FMNIST_CLASSES, SP_FMNIST_CLASSES) ==
-                 d.labels[first + i];
+  sp_top1 top;
+  if ((s = sp_executor_run(e, in, out)) || /* warm-up */
+      (s = sp_executor_top1(e, g, o->batch, &d, t, &top))) {
+    rc = sp_cli_fail("infer", s);
+    goto done;
   }
-  double median = sp_quantile(t, timed, 0.5);
-  printf("accuracy: %.2f%% (%d/%d) on fashion-mnist %s\n", 100.0 * correct / d.count, correct,
-         d.count, o->split);
+  double median = sp_quantile(t, top.timed, 0.5);
+  printf("accuracy: %.2f%% (%d/%d) on fashion-mnist %s\n", 100.0 * top.correct / top.count, top.correct,
+         top.count, o->split);
   printf("latency: median %.3f ms per image (batch %d, %d timed batches, threads %d)\n",
-         1e3 * median / o->batch, o->batch, timed, o->threads);
+         1e3 * median / o->batch, o->batch, top.timed, o->threads);
 done:
   sp_executor_free(e);
   sp_fmnist_free(&d);

@@ -23,6 +23,7 @@ static const command commands[] = {
     {"profile", sp_cmd_profile, "measure every layer under every choice: a profile for the planner"},
     {"tune", sp_cmd_tune, "search the best parameters of each OpenCL kernel per layer (cached)"},
     {"plan", sp_cmd_plan, "pick per layer the fastest configuration under accuracy/memory bounds"},
+    {"run", sp_cmd_run, "run a plan file and measure it against its prediction"},
     {"query", sp_cmd_query, "Pareto front of latency, memory and accuracy over a sweep of bounds"},
     {"demo", sp_cmd_demo, "the main job: show the zoo and run it"},
 };

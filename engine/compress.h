@@ -109,6 +109,10 @@ sp_status sp_compression_check(const sp_graph *g, const sp_compression *c);
  * unchanged (SP_ERR_RUNTIME, out of memory, may leave it half done). */
 sp_status sp_compression_apply(sp_graph *g, const char *spec);
 
+/* The same for items built by a program (a plan's choices): checked, then
+ * applied keeps first. Same errors. */
+sp_status sp_compression_apply_items(sp_graph *g, const sp_compression *c);
+
 /* ---- memory of each format (engine/weight_format.h) ---- */
 
 /* Exact bytes of node n's weights in each format, without building them

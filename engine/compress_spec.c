@@ -161,20 +161,25 @@ sp_status sp_compression_check(const sp_graph *g, const sp_compression *c) {
   return s;
 }
 
-sp_status sp_compression_apply(sp_graph *g, const char *spec) {
-  sp_compression c;
-  sp_status s = sp_compression_parse(spec, &c);
-  if (!s) s = sp_compression_check(g, &c);
+sp_status sp_compression_apply_items(sp_graph *g, const sp_compression *c) {
+  sp_status s = sp_compression_check(g, c);
   /* pass 0: channel pruning; pass 1: weight compression on the final shapes */
   for (int pass = 0; pass < 2; pass++)
-    for (int i = 0; !s && i < c.n_items; i++) {
-      const sp_compression_item *it = &c.items[i];
+    for (int i = 0; !s && i < c->n_items; i++) {
+      const sp_compression_item *it = &c->items[i];
       if ((it->kind == SP_COMPRESS_KEEP) != (pass == 0)) continue;
       int node = sp_graph_find(g, it->layer);
       if (it->kind == SP_COMPRESS_KEEP) s = sp_compress_keep(g, node, it->rate);
       else if (it->kind == SP_COMPRESS_PRUNE) s = sp_compress_prune(g, node, it->rate);
       else s = sp_compress_ternary(g, node, it->rate);
     }
+  return s;
+}
+
+sp_status sp_compression_apply(sp_graph *g, const char *spec) {
+  sp_compression c;
+  sp_status s = sp_compression_parse(spec, &c);
+  if (!s) s = sp_compression_apply_items(g, &c);
   sp_compression_free(&c);
   return s;
 }

@@ -9,6 +9,7 @@
 #include "model_info.h"
 
 struct sp_executor {
+  double *node_seconds; /* sp_executor_time_nodes, NULL: off */
   const sp_graph *graph;
   sp_exec_options opt;
   const sp_variant **variant; /* per node */
@@ -41,7 +42,12 @@ struct sp_executor {
 
 sp_exec_options sp_exec_options_default(void) {
   return (sp_exec_options){.batch = 1, .threads = 1, .reference = 0, .variants = NULL,
-                           .device = 0, .params = NULL};
+                           .device = 0, .params = NULL, .node_threads = NULL};
+}
+
+static int threads_of(const sp_executor *e, int node) {
+  int t = e->opt.node_threads ? e->opt.node_threads[node] : 0;
+  return t > 0 ? t : e->opt.threads;
 }
 
 static sp_status choose_variants(sp_executor *e) {
@@ -49,7 +55,7 @@ static sp_status choose_variants(sp_executor *e) {
   for (int i = 1; i < g->n_nodes; i++) {
     const sp_node *n = &g->nodes[i];
     const sp_variant *v = e->opt.variants ? e->opt.variants[i] : NULL;
-    if (!v) v = e->opt.reference ? sp_registry_reference(n->op) : sp_registry_default(g, n, e->opt.threads);
+    if (!v) v = e->opt.reference ? sp_registry_reference(n->op) : sp_registry_default(g, n, threads_of(e, i));
     if (!v) return sp_fail(SP_ERR_RUNTIME, "node %s: no kernel for op %s", n->name, sp_op_name(n->op));
     if (!sp_variant_supports(v, g, n))
       return sp_fail(SP_ERR_INPUT, "node %s: variant %s cannot run this %s", n->name, v->name,
@@ -257,8 +263,9 @@ sp_status sp_executor_run(sp_executor *e, const float *input, float *output) {
     const sp_node *n = &g->nodes[i];
     int dev = e->on_device[i];
     sp_status status = SP_OK;
+    double t0 = e->node_seconds ? sp_time_now() : 0;
     e->node_out[i] = e->buffers[e->buffer_of[i]];
-    sp_kernel_args a = {.graph = g, .node = n, .batch = e->opt.batch, .threads = e->opt.threads,
+    sp_kernel_args a = {.graph = g, .node = n, .batch = e->opt.batch, .threads = threads_of(e, i),
                         .out_dims = n->out, .prepared = e->prepared[i],
                         .params = e->opt.params ? e->opt.params[i] : NULL, .status = &status};
     if (dev) {
@@ -279,8 +286,10 @@ sp_status sp_executor_run(sp_executor *e, const float *input, float *output) {
       else a.in[j] = e->node_out[p];
     }
     e->variant[i]->run(&a);
+    if (!status && dev && e->node_seconds) status = sp_cl_finish(e->device);
     if (status)
       return sp_fail(status, "node %s (%s): %s", n->name, e->variant[i]->name, sp_last_error());
+    if (e->node_seconds) e->node_seconds[i] += sp_time_now() - t0;
     e->host_valid[i] = (unsigned char)!dev;
     e->device_valid[i] = (unsigned char)dev;
   }
@@ -299,6 +308,8 @@ sp_status sp_executor_run(sp_executor *e, const float *input, float *output) {
 }
 
 sp_transfer_stats sp_executor_transfers(const sp_executor *e) { return e->transfers; }
+
+void sp_executor_time_nodes(sp_executor *e, double *seconds) { e->node_seconds = seconds; }
 
 int sp_executor_on_device(const sp_executor *e, int index) {
   return index > 0 && e->on_device[index];

@@ -20,6 +20,8 @@ typedef struct sp_exec_options {
                                   * is such a node. Default 0, the first device */
   const int *const *params;      /* optional: per node (n_nodes entries), the parameter point of
                                   * its variant, NULL = the variant's defaults */
+  const int *node_threads;       /* optional: per node (n_nodes entries), threads of that node's
+                                  * kernel calls (a plan's per-layer choice); 0 or NULL = threads */
 } sp_exec_options;
 
 /* Defaults: batch 1, 1 thread, registered default variants (all on the
@@ -53,6 +55,12 @@ typedef struct sp_transfer_stats {
 } sp_transfer_stats;
 
 sp_transfer_stats sp_executor_transfers(const sp_executor *e);
+
+/* Per-node timing, off by default: with `seconds` (n_nodes entries) each
+ * later run adds every node's host wall time to seconds[node] — its input
+ * transfers included, and for device nodes the drained queue, so device
+ * nodes no longer overlap with the host. NULL turns it off. */
+void sp_executor_time_nodes(sp_executor *e, double *seconds);
 
 /* Whether node `index` runs on the OpenCL device (its variant is a device
  * variant: its output lives in device memory). */

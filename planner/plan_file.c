@@ -94,6 +94,7 @@ sp_status sp_plan_file_build(const sp_profile *prof, const sp_plan_source *src, 
   out->options_used = plan->options_used;
   out->options_total = plan->options_total;
   out->predicted = plan->metrics;
+  out->batch = prof->config.batch > 0 ? prof->config.batch : 1;
   out->n_groups = p->n_groups;
   for (int g = 0; g < p->n_groups; g++) {
     const sp_profile_group *pg = &prof->groups[g];

@@ -78,6 +78,7 @@ static cJSON *file_json(const sp_plan_file *f) {
                           f->predicted.peak_step >= 0 && f->predicted.peak_step < f->n_layers
                               ? f->layers[f->predicted.peak_step].name : "");
   cJSON_AddNumberToObject(t, "accuracy", f->predicted.accuracy);
+  cJSON_AddNumberToObject(t, "batch", f->batch);
   cJSON *gs = cJSON_AddArrayToObject(o, "groups");
   for (int g = 0; g < f->n_groups; g++) {
     cJSON *gj = cJSON_CreateObject();
@@ -202,6 +203,10 @@ static sp_status read_head(const char *file, const cJSON *root, sp_plan_file *f)
       (st = sp_json_number(file, t, "predicted", "transition_ms", 0, DBL_MAX, &f->predicted.transition_ms)) ||
       (st = sp_json_number(file, t, "predicted", "peak_bytes", 0, DBL_MAX, &f->predicted.peak_bytes)) ||
       (st = sp_json_number(file, t, "predicted", "accuracy", -DBL_MAX, 100, &f->predicted.accuracy)))
+    return st;
+  f->batch = 1; /* absent in plans written before it was recorded */
+  if (cJSON_GetObjectItemCaseSensitive(t, "batch") &&
+      (st = sp_json_int(file, t, "predicted", "batch", 1, 1 << 16, &f->batch)))
     return st;
   if (!sp_plan_objective_parse(objective, &f->objective))
     return sp_json_bad(file, "", "objective", "'%s' is not latency, memory or accuracy", objective);

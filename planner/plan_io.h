@@ -52,6 +52,7 @@ typedef struct sp_plan_file {
   double solve_s, gap;
   int options_used, options_total;
   sp_plan_metrics predicted;
+  int batch;              /* images per call the latencies are for (the profile's) */
   int n_groups;
   sp_plan_file_group *groups;
   int n_layers;

@@ -11,15 +11,19 @@ sp_measure_options sp_measure_options_default(void) {
 int sp_measure(void (*work)(void *ctx), void *ctx, const sp_measure_options *opt,
                sp_timing *out) {
   *out = (sp_timing){0};
-  if (opt->driver) return opt->driver(opt->driver_ctx, work, ctx, out);
+  if (opt->driver) return opt->driver(opt->driver_ctx, work, opt->before, ctx, out);
   int cap = opt->max_runs > opt->min_runs ? opt->max_runs : opt->min_runs;
   if (cap < 1) cap = 1;
   double *t = malloc((size_t)cap * sizeof *t);
   if (!t) return -1;
-  for (int i = 0; i < opt->warmup; i++) work(ctx);
+  for (int i = 0; i < opt->warmup; i++) {
+    if (opt->before) opt->before(ctx);
+    work(ctx);
+  }
   double total = 0;
   int n = 0;
   while (n < cap && (n < opt->min_runs || total < opt->min_seconds)) {
+    if (opt->before) opt->before(ctx);
     double t0 = sp_time_now();
     work(ctx);
     t[n] = sp_time_now() - t0;

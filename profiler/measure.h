@@ -5,6 +5,8 @@
 #ifndef SP_MEASURE_H
 #define SP_MEASURE_H
 
+#include <stddef.h>
+
 typedef struct sp_timing {
   double median, p10, p90; /* seconds per run */
   int n;                   /* timed runs */
@@ -18,8 +20,15 @@ typedef struct sp_measure_options {
    * timing it itself (the profiler's protocol, profiler/protocol.h); its
    * return value is sp_measure's. The work is fully prepared while the
    * driver runs, which lets it interleave several works. */
-  int (*driver)(void *driver_ctx, void (*work)(void *ctx), void *ctx, sp_timing *out);
+  int (*driver)(void *driver_ctx, void (*work)(void *ctx), void (*before)(void *ctx), void *ctx,
+                sp_timing *out);
   void *driver_ctx;
+  /* Optional: called with the work's ctx before every run, untimed (the
+   * profiler puts the caches in the state a run meets inside a network). */
+  void (*before)(void *ctx);
+  /* Bytes of other data layer benchmarks stream through the caches before
+   * each run (profiler/layer_bench.h); 0: none, the caches stay warm. */
+  size_t evict_bytes;
 } sp_measure_options;
 
 /* 2 warm-up runs, 5..1000 timed runs, at least 0.2 s timed. */

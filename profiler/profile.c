@@ -62,6 +62,7 @@ const char *sp_profile_config_diff(const sp_profile_config *a, const sp_profile_
   if (!same(p->outlier_ratio, q->outlier_ratio)) return "protocol.outlier_ratio";
   if (p->max_remeasure != q->max_remeasure) return "protocol.max_remeasure";
   if (!same(p->race_ratio, q->race_ratio)) return "protocol.race_ratio";
+  if (p->cold_caches != q->cold_caches) return "protocol.cold_caches";
   return NULL;
 }
 

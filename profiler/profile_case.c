@@ -27,6 +27,7 @@ typedef struct chain {
   int current;                 /* the task whose sp_layer_bench_at calls the driver */
   int reached[SP_PROFILE_MAX_TASKS];
   void (*work[SP_PROFILE_MAX_TASKS])(void *);
+  void (*before[SP_PROFILE_MAX_TASKS])(void *);
   void *ctx[SP_PROFILE_MAX_TASKS];
   int ran;
 } chain;
@@ -39,7 +40,7 @@ static void run_protocol(chain *c) {
   int index[SP_PROFILE_MAX_TASKS], m = 0;
   for (int i = 0; i < c->n; i++)
     if (c->reached[i]) {
-      tasks[m] = (sp_protocol_task){.work = c->work[i], .ctx = c->ctx[i]};
+      tasks[m] = (sp_protocol_task){.work = c->work[i], .before = c->before[i], .ctx = c->ctx[i]};
       index[m++] = i;
     }
   if (!m) return;
@@ -54,11 +55,12 @@ static void run_protocol(chain *c) {
   }
 }
 
-static int driver(void *dctx, void (*work)(void *), void *ctx, sp_timing *out) {
+static int driver(void *dctx, void (*work)(void *), void (*before)(void *), void *ctx, sp_timing *out) {
   chain *c = dctx;
   int me = c->current;
   c->reached[me] = 1;
   c->work[me] = work;
+  c->before[me] = before;
   c->ctx[me] = ctx;
   open_from(c, me + 1);
   *out = c->out[me].timing.timing;
@@ -107,6 +109,7 @@ void sp_profile_case_measure(const sp_graph *instance, const sp_profile_task *ta
   c->mopt = sp_measure_options_default();
   c->mopt.driver = driver;
   c->mopt.driver_ctx = c;
+  c->mopt.evict_bytes = proto->evict_bytes;
   const sp_node *node = &instance->nodes[1];
   for (int i = 0; i < n; i++) {
     sp_case_result *r = &out[i];

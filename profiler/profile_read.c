@@ -133,6 +133,10 @@ static sp_status read_protocol(const char *f, const cJSON *o, sp_protocol_option
   if (!s) p->outlier_ratio = d;
   if (!s) s = sp_json_int(f, o, w, "max_remeasure", 0, 1 << 20, &p->max_remeasure);
   if (!s) s = sp_json_number(f, o, w, "race_ratio", 0, 1e6, &p->race_ratio);
+  const cJSON *cold = cJSON_GetObjectItemCaseSensitive(o, "cold_caches");
+  p->cold_caches = 0; /* absent in profiles made before: warm caches */
+  if (!s && cold && !cJSON_IsBool(cold)) s = sp_json_bad(f, w, "cold_caches", "must be true or false");
+  else if (cold) p->cold_caches = cJSON_IsTrue(cold);
   if (!s && sp_protocol_options_check(p)) s = sp_json_bad(f, w, "", "%s", sp_last_error());
   return s;
 }

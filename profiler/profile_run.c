@@ -8,6 +8,8 @@
 #include "profile_grid.h"
 #include "profile_io.h"
 #include "profile_run.h"
+
+#include "engine/model_info.h"
 #include "timer.h"
 #include "transfer.h"
 
@@ -149,6 +151,20 @@ static void skip_dominated(run_state *st, sp_profile_layer *l, int n, unsigned *
   *judged |= formats;
 }
 
+/* What the rest of the network reads and writes in one run (weights and
+ * outputs of every other node): what passes through the caches between two
+ * runs of node `node` inside the network. */
+static double other_bytes(const run_state *st, int node) {
+  double total = 0;
+  for (int i = 1; i < st->g->n_nodes; i++) {
+    const sp_node *n = &st->g->nodes[i];
+    if (i != node)
+      total += (double)sp_node_weight_bytes(st->g, n) +
+               (double)st->p->config.batch * (double)sp_dims_count(n->out) * sizeof(float);
+  }
+  return total;
+}
+
 static sp_status measure_case(run_state *st, int layer, const sp_profile_case *c, unsigned *judged) {
   sp_profile *p = st->p;
   sp_profile_layer *l = &p->layers[layer];
@@ -171,7 +187,9 @@ static sp_status measure_case(run_state *st, int layer, const sp_profile_case *c
       snprintf(st->results[i].error, sizeof st->results[i].error, "%s", sp_last_error());
     }
   } else {
-    sp_profile_case_measure(inst, st->tasks, n, p->config.batch, st->o->device, &st->proto,
+    sp_protocol_options proto = st->proto;
+    proto.evict_bytes = sp_protocol_evict_bytes(&proto, other_bytes(st, node));
+    sp_profile_case_measure(inst, st->tasks, n, p->config.batch, st->o->device, &proto,
                             st->o->tuned, st->o->tuned_ctx, st->results);
   }
   sp_graph_free(inst);

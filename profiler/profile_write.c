@@ -124,6 +124,7 @@ static cJSON *config_json(const sp_profile_config *c) {
   cJSON_AddNumberToObject(pr, "outlier_ratio", p->outlier_ratio);
   cJSON_AddNumberToObject(pr, "max_remeasure", p->max_remeasure);
   cJSON_AddNumberToObject(pr, "race_ratio", p->race_ratio);
+  cJSON_AddBoolToObject(pr, "cold_caches", p->cold_caches);
   return o;
 }
 

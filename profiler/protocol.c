@@ -1,6 +1,9 @@
 /* The timing protocol: round-robin batches, the order-statistic CI stopping
  * rule and re-measurement of outlier batches (protocol.h). */
+#define _GNU_SOURCE
 #include "protocol.h"
+
+#include <unistd.h>
 
 #include <math.h>
 #include <stdlib.h>
@@ -14,14 +17,21 @@ sp_protocol_options sp_protocol_options_default(void) {
   return (sp_protocol_options){.warmup = 2, .min_runs = 10, .max_runs = 2000,
                                .min_seconds = 0.02, .max_seconds = 0.25, .rel_ci = 0.03,
                                .batch_seconds = 0.005, .outlier_ratio = 1.5,
-                               .max_remeasure = 4, .race_ratio = 2.0};
+                               .max_remeasure = 4, .race_ratio = 2.0, .cold_caches = 1};
 }
 
 sp_protocol_options sp_protocol_options_quick(void) {
   return (sp_protocol_options){.warmup = 1, .min_runs = 6, .max_runs = 200,
                                .min_seconds = 0.002, .max_seconds = 0.03, .rel_ci = 0.05,
                                .batch_seconds = 0.002, .outlier_ratio = 1.5,
-                               .max_remeasure = 2, .race_ratio = 2.0};
+                               .max_remeasure = 2, .race_ratio = 2.0, .cold_caches = 1};
+}
+
+size_t sp_protocol_evict_bytes(const sp_protocol_options *o, double other_bytes) {
+  if (!o->cold_caches || !(other_bytes > 0)) return 0;
+  long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+  double cap = l2 > 0 ? (double)l2 : 1048576.0; /* unknown: 1 MiB */
+  return (size_t)(other_bytes < cap ? other_bytes : cap);
 }
 
 sp_status sp_protocol_options_check(const sp_protocol_options *o) {
@@ -168,6 +178,7 @@ static int step(task_state *s, sp_protocol_task *task, const sp_protocol_options
   s->batch_start[s->n_batches] = s->n;
   s->batch_len[s->n_batches++] = runs;
   for (int r = 0; r < runs; r++) {
+    if (task->before) task->before(task->ctx);
     double t0 = now(o);
     task->work(task->ctx);
     double dt = now(o) - t0;
@@ -220,6 +231,7 @@ sp_status sp_protocol_run(sp_protocol_task *tasks, int n, const sp_protocol_opti
     t->converged = t->remeasured = t->dominated = 0;
     double last = 0;
     for (int w = 0; w < opt->warmup; w++) {
+      if (t->before) t->before(t->ctx);
       double t0 = now(opt);
       t->work(t->ctx);
       last = now(opt) - t0;
@@ -244,9 +256,9 @@ sp_status sp_protocol_run(sp_protocol_task *tasks, int n, const sp_protocol_opti
   return failed ? sp_fail(SP_ERR_RUNTIME, "timing protocol: out of memory") : SP_OK;
 }
 
-int sp_protocol_measure_driver(void *protocol, void (*work)(void *ctx), void *ctx,
+int sp_protocol_measure_driver(void *protocol, void (*work)(void *ctx), void (*before)(void *ctx), void *ctx,
                                sp_timing *out) {
-  sp_protocol_task task = {.work = work, .ctx = ctx};
+  sp_protocol_task task = {.work = work, .before = before, .ctx = ctx};
   sp_status s = sp_protocol_run(&task, 1, protocol);
   *out = task.timing;
   return s ? -1 : 0;

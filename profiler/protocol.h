@@ -37,6 +37,11 @@ typedef struct sp_protocol_options {
                             lies entirely above race_ratio x the best task's CI stops
                             ("dominated": more precision would not change a choice by
                             latency); 0: off */
+  int cold_caches;       /* 1: before every run of a host variant, stream the bytes the
+                            rest of the network touches (at most the L2 size) through
+                            the caches, then read the inputs: the state a layer meets
+                            inside a network (sp_protocol_evict_bytes) */
+  size_t evict_bytes;    /* set per layer by the profiler from cold_caches; not saved */
   double (*clock)(void *clock_ctx); /* seconds; NULL: sp_time_now */
   void *clock_ctx;
   volatile sig_atomic_t *stop; /* optional: when it becomes non-zero (SIGINT), every task
@@ -53,11 +58,17 @@ sp_protocol_options sp_protocol_options_default(void);
  * the same racing. */
 sp_protocol_options sp_protocol_options_quick(void);
 
+/* The bytes to stream through the caches before each run of a layer when
+ * cold_caches is on: min(this core's L2 size, other_bytes), other_bytes
+ * being what the rest of the network reads and writes in one run. */
+size_t sp_protocol_evict_bytes(const sp_protocol_options *o, double other_bytes);
+
 /* SP_ERR_INPUT naming the field when an option is out of range. */
 sp_status sp_protocol_options_check(const sp_protocol_options *opt);
 
 typedef struct sp_protocol_task {
   void (*work)(void *ctx);   /* one run of the timed work */
+  void (*before)(void *ctx); /* optional: untimed, before every run */
   void *ctx;
   /* results, filled by sp_protocol_run */
   sp_timing timing;          /* over the kept runs: median, p10, p90, n (seconds) */
@@ -83,7 +94,7 @@ int sp_median_ci_ranks(int n, int *lo, int *hi);
 /* A driver for sp_measure_options.driver: times one work with the protocol
  * options at `protocol` (an sp_protocol_options *). Returns 0, or -1 when
  * out of memory, as sp_measure does. */
-int sp_protocol_measure_driver(void *protocol, void (*work)(void *ctx), void *ctx,
+int sp_protocol_measure_driver(void *protocol, void (*work)(void *ctx), void (*before)(void *ctx), void *ctx,
                                sp_timing *out);
 
 /* sp_measure options that hand the timing to the protocol `p` (which must

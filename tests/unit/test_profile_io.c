@@ -151,6 +151,7 @@ static void test_refused(void) {
   expect_refused(text, "\"fingerprint\":\"", "\"fingerprint\":\"x", "device.fingerprint");
   expect_refused(text, "\"threads\":[1]", "\"threads\":[0]", "config.threads");
   expect_refused(text, "\"rel_ci\":0.05", "\"rel_ci\":2", "config.protocol.rel_ci");
+  expect_refused(text, "\"cold_caches\":true", "\"cold_caches\":3", "config.protocol.cold_caches");
   expect_refused(text, "\"variants\":null", "\"variants\":[\"conv2d__magic\"]", "config.variants");
   expect_refused(text, "\"keep\":[1,0.5],\"kept\":[8,4]", "\"keep\":[1,0.5],\"kept\":[8]", "groups[1].kept");
   expect_refused(text, "\"inputs\":[\"input\"]", "\"inputs\":[\"fc\"]", "layers[0].inputs");

@@ -1,0 +1,34 @@
+/* Measured against predicted, printed (plan_report.h). */
+#include "plan_report.h"
+
+#define MIB 1048576.0
+
+void sp_plan_report_layers(FILE *out, const sp_plan_file *f, const sp_plan_measurement *m) {
+  fprintf(out, "%-22s %-34s %3s %10s %10s %8s\n", "layer", "variant", "thr", "pred ms", "meas ms", "error");
+  double sum = 0;
+  for (int i = 0; i < f->n_layers; i++) {
+    const sp_plan_file_layer *l = &f->layers[i];
+    sum += m->layer_ms[i];
+    fprintf(out, "%-22s %-34s %3d %10.4f %10.4f %+7.1f%%\n", l->name, l->variant, l->threads, l->latency_ms,
+            m->layer_ms[i], 100 * sp_relative_error(m->layer_ms[i], l->latency_ms));
+  }
+  fprintf(out, "%-22s %-34s %3s %10.4f %10.4f %+7.1f%%\n", "sum of layers", "", "", f->predicted.latency_ms,
+          sum, 100 * sp_relative_error(sum, f->predicted.latency_ms));
+}
+
+void sp_plan_report_totals(FILE *out, const sp_plan_file *f, const sp_plan_measurement *m, const char *split) {
+  fprintf(out, "%-18s %12s %12s %9s\n", "", "predicted", "measured", "error");
+  fprintf(out, "%-18s %12.4f %12.4f %+8.1f%%  (p10 %.4f, p90 %.4f, %d runs)\n", "latency (ms)",
+          f->predicted.latency_ms, m->latency_ms, 100 * sp_relative_error(m->latency_ms, f->predicted.latency_ms),
+          m->p10_ms, m->p90_ms, m->runs);
+  fprintf(out, "%-18s %12.4f %12.4f %+8.1f%%  (weights %.4f + activations %.4f + workspace %.4f)\n",
+          "peak memory (MB)", f->predicted.peak_bytes / MIB, m->peak_bytes / MIB,
+          100 * sp_relative_error(m->peak_bytes, f->predicted.peak_bytes), m->weight_bytes / MIB,
+          m->activation_bytes / MIB, m->workspace_bytes / MIB);
+  if (m->has_accuracy)
+    fprintf(out, "%-18s %12.2f %12.2f %+8.2f pp (fashion-mnist %s, %d/%d)\n", "accuracy (%)",
+            f->predicted.accuracy, m->accuracy, m->accuracy - f->predicted.accuracy, split, m->correct, m->images);
+  if (m->transfers.uploads || m->transfers.downloads)
+    fprintf(out, "transfers per run: %d up (%zu bytes), %d down (%zu bytes)\n", m->transfers.uploads,
+            m->transfers.upload_bytes, m->transfers.downloads, m->transfers.download_bytes);
+}

@@ -1,0 +1,44 @@
+/* Running a plan and measuring what its prediction claims: end-to-end
+ * latency (median of repeated runs, with spread), the memory the executor
+ * holds, per-layer times, and top-1 accuracy on a Fashion-MNIST split. */
+#ifndef SP_RESULTS_PLAN_MEASURE_H
+#define SP_RESULTS_PLAN_MEASURE_H
+
+#include "engine/dataset.h"
+#include "results/plan_exec.h"
+
+typedef struct sp_plan_measure_options {
+  int repeat;              /* timed end-to-end runs, >= 1 */
+  int warmup;              /* untimed runs first */
+  const sp_fmnist *data;   /* NULL: no accuracy; else top-1 over all its images */
+} sp_plan_measure_options;
+
+typedef struct sp_plan_measurement {
+  double latency_ms, p10_ms, p90_ms; /* one call of the plan's batch */
+  int runs;
+  double weight_bytes;      /* resident after loading (one format per layer) */
+  double activation_bytes;  /* the executor's activation buffers */
+  double workspace_bytes;
+  double peak_bytes;        /* the three together */
+  double *layer_ms;         /* per plan layer: median time in the layered runs */
+  int n_layers;
+  sp_transfer_stats transfers; /* of one run */
+  int has_accuracy;
+  double accuracy;          /* percent */
+  int correct, images;
+} sp_plan_measurement;
+
+/* Builds an executor for x with the plan's batch and measures. The timed
+ * runs see the same input (the first images of data, else a fixed random
+ * one); the per-layer times come from separate runs with node timing on,
+ * so that it costs the end-to-end figure nothing. Free with
+ * sp_plan_measurement_free. */
+sp_status sp_plan_measure(const sp_plan_file *f, const sp_plan_exec *x, const sp_plan_measure_options *o,
+                          sp_plan_measurement *out);
+
+void sp_plan_measurement_free(sp_plan_measurement *m);
+
+/* (measured - predicted) / predicted, the relative error. */
+double sp_relative_error(double measured, double predicted);
+
+#endif

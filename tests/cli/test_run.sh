@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# stackplan run: a plan made here (quick profile + quick sense of a small
+# zoo model) runs; its measured memory matches the prediction; its accuracy
+# is that of the same compression run by `infer --compress` (so the plan's
+# compression is what runs); plans for another model or machine are refused
+# unless --force; a variant this build lacks, a corrupt or missing file: exit
+# 2/3 with one line naming the file and the field or layer.
+source "$(dirname "$0")/lib.sh" "$@"
+py=/usr/bin/python3
+model=mobilenet:w=0.25,c=1
+
+"$bin" profile "$model" --quick --threads 1 --out "$tmp/p.json" >/dev/null 2>"$tmp/err" &&
+  "$bin" sense "$model" --data fashion-mnist --quick --limit 200 --out "$tmp/a.json" >/dev/null 2>>"$tmp/err" ||
+  { fail "inputs: $(cat "$tmp/err")"; finish test_run; exit 1; }
+
+# run_ok NAME ARGS...: exit 0, output in $tmp/out
+run_ok() {
+  local name=$1
+  shift
+  if "$bin" run "$@" >"$tmp/out" 2>"$tmp/err"; then ok; else fail "$name: exit $?: $(head -c 300 "$tmp/err")"; fi
+}
+
+# A plan that compresses: the memory bound forces pruning or ternary.
+full=$("$bin" plan --profile "$tmp/p.json" --accuracy "$tmp/a.json" | sed -n 's/.*peak memory \([0-9.]*\) MB.*/\1/p')
+bound=$($py -c "print(float('$full') * 0.6)")
+"$bin" plan --profile "$tmp/p.json" --accuracy "$tmp/a.json" --max-memory "$bound" --out "$tmp/plan.json" \
+  >"$tmp/out" 2>"$tmp/err" && ok || fail "plan under $bound MB: $(cat "$tmp/err")"
+
+run_ok "run" "$tmp/plan.json" --repeat 5 --layers --data fashion-mnist --split calib --limit 200
+for what in "latency (ms)" "peak memory (MB)" "accuracy (%)" "sum of layers"; do
+  grep -qF "$what" "$tmp/out" && ok || fail "run: no '$what' line"
+done
+# memory is deterministic: the weights the executor holds are the planner's
+# (each layer's format), exactly. The executor's activation buffers (shared
+# by liveness) and its one workspace (the largest layer's) hold more than the
+# planner's peak step (live tensors + that step's workspace) by up to a
+# workspace: a fifth on this tiny model, under 1% on the shipped ones
+mem_err=$(sed -n 's/^peak memory (MB) *[0-9.]* *[0-9.]* *\([-+0-9.]*\)%.*/\1/p' "$tmp/out")
+$py -c "import sys; sys.exit(0 if -1 <= float('${mem_err:-nan}') <= 20 else 1)" && ok ||
+  fail "memory error ${mem_err}% not in [-1, 20]%: $(grep 'peak memory' "$tmp/out")"
+weights=$(sed -n 's/^peak memory.*(weights \([0-9.]*\) .*/\1/p' "$tmp/out")
+$py - "$tmp/plan.json" "${weights:-nan}" <<'EOF' && ok || fail "weights: run says $weights MB"
+import json, sys
+p = json.load(open(sys.argv[1]))
+predicted = sum(l["predicted"]["weight_bytes"] for l in p["layers"]) / 2**20
+sys.exit(0 if abs(predicted - float(sys.argv[2])) <= 0.00006 else 1)
+EOF
+
+# the plan's compression as a --compress spec: infer must score the same
+spec=$($py - "$tmp/plan.json" <<'EOF'
+import json, sys
+p = json.load(open(sys.argv[1]))
+items = [f"keep:{g['name']}={g['keep']}" for g in p["groups"] if g["keep"] < 1]
+for l in p["layers"]:
+    c = l["compression"]
+    if c["kind"] != "none":
+        items.append(f"{c['kind']}:{l['name']}={c['rate']}")
+print(",".join(items))
+EOF
+)
+[[ -n $spec ]] && ok || fail "the plan under $bound MB compresses nothing"
+run_acc=$(sed -n 's/^accuracy (%) *[0-9.]* *\([0-9.]*\) .*/\1/p' "$tmp/out")
+"$bin" infer "$model" --compress "$spec" --data fashion-mnist --split calib --limit 200 >"$tmp/out2" 2>"$tmp/err"
+inf_acc=$(sed -n 's/^accuracy: \([0-9.]*\)% .*/\1/p' "$tmp/out2")
+[[ -n $run_acc && $run_acc == "$inf_acc" ]] && ok || fail "run accuracy '$run_acc' vs infer --compress '$inf_acc' ($spec)"
+
+# ---- bad input ----
+edit() { # OUT PYTHON-STATEMENT on p (the plan's JSON)
+  $py - "$tmp/plan.json" "$1" "$2" <<'EOF'
+import json, sys
+p = json.load(open(sys.argv[1]))
+exec(sys.argv[3])
+json.dump(p, open(sys.argv[2], "w"))
+EOF
+}
+expect_usage_error_of run "$tmp/plan.json" --model mobilenet:w=0.5,c=1
+grep -q "structure_fingerprint" "$tmp/err" && ok || fail "other model: $(cat "$tmp/err")"
+edit "$tmp/dev.json" 'p["device"]["fingerprint"] = "0123456789abcdef"'
+expect_usage_error_of run "$tmp/dev.json"
+grep -q "device.fingerprint" "$tmp/err" && ok || fail "other machine: $(cat "$tmp/err")"
+run_ok "--force on another machine" "$tmp/dev.json" --force --repeat 2
+edit "$tmp/var.json" 'p["layers"][1]["variant"] = "conv2d__winograd_opencl_magic"; p["layers"][1]["device"] = "device:0"'
+expect_usage_error_of run "$tmp/var.json"
+grep -q "layer $($py -c "import json; print(json.load(open('$tmp/plan.json'))['layers'][1]['name'])"): variant conv2d__winograd_opencl_magic is not in this build" "$tmp/err" &&
+  ok || fail "missing variant: $(cat "$tmp/err")"
+edit "$tmp/par.json" 'p["layers"][1]["params"] = {"tile": 4}'
+expect_usage_error_of run "$tmp/par.json"
+edit "$tmp/miss.json" 'del p["layers"][2]'
+expect_usage_error_of run "$tmp/miss.json"
+grep -q "the plan has no layer" "$tmp/err" && ok || fail "missing layer: $(cat "$tmp/err")"
+head -c 300 "$tmp/plan.json" >"$tmp/trunc.json"
+expect_usage_error_of run "$tmp/trunc.json"
+edit "$tmp/ver.json" 'p["version"] = 2'
+expect_usage_error_of run "$tmp/ver.json"
+expect_usage_error_of run "$tmp/plan.json" --repeat 0
+expect_usage_error_of run "$tmp/plan.json" --data mnist
+expect_usage_error_of run
+"$bin" run "$tmp/nonexistent.json" >"$tmp/out" 2>"$tmp/err"
+[[ $? -eq 3 && $(wc -l <"$tmp/err") -eq 1 ]] && ok || fail "missing file: $(cat "$tmp/err")"
+
+finish test_run
