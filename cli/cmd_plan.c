@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "plan_args.h"
+#include "plan_verify.h"
 #include "planner/plan_inputs.h"
 
 #define MIB 1048576.0
@@ -15,6 +16,7 @@ static const char usage_text[] =
     "usage: stackplan plan --profile P --accuracy A [--min-accuracy X] [--max-memory MB]\n"
     "                      [--max-latency MS] [--objective latency|memory|accuracy]\n"
     "                      [--solver ilp|greedy|exhaustive|dp] [--out plan.json]\n"
+    "                      [--verify [--model M] [--limit N]]\n"
     "\n"
     "Picks per layer the kernel variant, threads, parameters, device, weight\n"
     "compression and channel keep that minimise the objective (default: latency)\n"
@@ -28,6 +30,11 @@ static const char usage_text[] =
     "  --objective O      latency (default), memory or accuracy\n"
     "  --solver S         ilp (default: GLPK, proven optimal), greedy, exhaustive, dp (chains)\n"
     "  --out FILE         write the plan there (atomically; nothing is written on failure)\n"
+    "  --verify           run the plan on the calibration split (fashion-mnist); while it\n"
+    "                     misses --min-accuracy, raise the bound by the miss and re-solve;\n"
+    "                     then report its accuracy on the test set\n"
+    "  --model M          the model to run for --verify (default: the profile's model)\n"
+    "  --limit N          --verify on the first N images of each split\n"
     "\n"
     "Exit codes: 0 ok, 2 bad input, 3 unreadable file, 4 no plan meets the bounds\n"
     "(the message gives the nearest bounds that can be met).\n";
@@ -62,7 +69,14 @@ static void print_plan(const sp_plan_file *f) {
          f->solve_s, f->gap, f->options_used, f->options_total);
 }
 
-static int parse(int argc, char **argv, sp_plan_args *a, const char **out) {
+typedef struct plan_cli {
+  sp_plan_args a;
+  const char *out, *model;
+  int verify, limit;
+} plan_cli;
+
+static int parse(int argc, char **argv, plan_cli *c) {
+  sp_plan_args *a = &c->a;
   sp_plan_args_init(a);
   for (int i = 1; i < argc; i++) {
     if (sp_cli_is_help(argv[i])) {
@@ -72,10 +86,19 @@ static int parse(int argc, char **argv, sp_plan_args *a, const char **out) {
     int r = sp_plan_args_parse("plan", argc, argv, &i, a);
     if (r == 2) return 2;
     if (r) continue;
-    if (!strcmp(argv[i], "--out") && i + 1 < argc) *out = argv[++i];
-    else return sp_cli_error("plan", 2, "unknown or incomplete option '%s' (see --help)", argv[i]);
+    if (!strcmp(argv[i], "--out") && i + 1 < argc) c->out = argv[++i];
+    else if (!strcmp(argv[i], "--model") && i + 1 < argc) c->model = argv[++i];
+    else if (!strcmp(argv[i], "--verify")) c->verify = 1;
+    else if (!strcmp(argv[i], "--limit") && i + 1 < argc) {
+      if (!sp_cli_parse_int("plan", "--limit", argv[++i], 1, 1 << 24, &c->limit)) return 2;
+    } else return sp_cli_error("plan", 2, "unknown or incomplete option '%s' (see --help)", argv[i]);
   }
-  return sp_plan_args_check("plan", a);
+  int rc = sp_plan_args_check("plan", a);
+  if (!rc && c->verify && !isfinite(a->bounds.min_accuracy))
+    rc = sp_cli_error("plan", 2, "--verify needs --min-accuracy X (the bound it verifies)");
+  if (!rc && !c->verify && (c->model || c->limit))
+    rc = sp_cli_error("plan", 2, "--model and --limit go with --verify");
+  return rc;
 }
 
 /* The plan could not be made: exit 4 with the nearest bounds when proven
@@ -95,38 +118,50 @@ static int no_plan(const sp_plan_args *a, const sp_plan_problem *p, sp_plan *pla
                       sp_plan_result_name(plan->result), plan->message[0] ? plan->message : "no plan");
 }
 
+/* Solves p and fills f; the exit code (0: a plan). */
+static int solve(const sp_plan_args *a, sp_plan_inputs *in, sp_plan *plan, sp_plan_file *f) {
+  sp_plan_problem *p = &in->source.problem;
+  sp_plan_free(plan);
+  sp_plan_file_free(f);
+  memset(plan, 0, sizeof *plan);
+  memset(f, 0, sizeof *f);
+  sp_status st = sp_plan_args_solve(a, p, plan);
+  if (st) return sp_cli_fail("plan", st);
+  if (!plan->has_plan || !(plan->result == SP_PLAN_OPTIMAL || plan->result == SP_PLAN_FEASIBLE ||
+                           plan->result == SP_PLAN_TIME_LIMIT))
+    return no_plan(a, p, plan);
+  if ((st = sp_plan_file_build(&in->profile, &in->source, plan, sp_plan_solver_name(a->solver), &in->prov, f)))
+    return sp_cli_fail("plan", st);
+  return 0;
+}
+
+static void print_notes(const sp_plan_inputs *in) {
+  for (const char *s = in->source.notes; *s;) {
+    const char *e = strchr(s, '\n');
+    printf("note: %.*s\n", (int)(e - s), s);
+    s = e + 1;
+  }
+}
+
 int sp_cmd_plan(int argc, char **argv) {
-  sp_plan_args a;
-  const char *out = NULL;
-  int rc = parse(argc, argv, &a, &out);
+  plan_cli c = {0};
+  int rc = parse(argc, argv, &c);
   if (rc) return rc < 0 ? 0 : rc;
   sp_plan_inputs in;
-  sp_status st = sp_plan_inputs_load(a.profile, a.accuracy, &in);
+  sp_status st = sp_plan_inputs_load(c.a.profile, c.a.accuracy, &in);
   if (st) return sp_cli_fail("plan", st);
   sp_plan_problem *p = &in.source.problem;
-  p->bounds = a.bounds;
-  p->objective = a.objective;
+  p->bounds = c.a.bounds;
+  p->objective = c.a.objective;
   sp_plan plan = {0};
   sp_plan_file f = {0};
-  st = sp_plan_args_solve(&a, p, &plan);
-  if (st) rc = sp_cli_fail("plan", st);
-  else if (!plan.has_plan || !(plan.result == SP_PLAN_OPTIMAL || plan.result == SP_PLAN_FEASIBLE ||
-                               plan.result == SP_PLAN_TIME_LIMIT))
-    rc = no_plan(&a, p, &plan);
-  else if ((st = sp_plan_file_build(&in.profile, &in.source, &plan, sp_plan_solver_name(a.solver), &in.prov, &f)))
-    rc = sp_cli_fail("plan", st);
-  else if (out && (st = sp_plan_file_save(out, &f)))
-    rc = sp_cli_fail("plan", st);
+  if (c.verify) rc = sp_plan_verify(&c.a, &in, c.model, c.limit, &plan, &f, solve);
+  else rc = solve(&c.a, &in, &plan, &f);
+  if (!rc && c.out && (st = sp_plan_file_save(c.out, &f))) rc = sp_cli_fail("plan", st);
   if (!rc) {
-    if (in.source.notes[0]) {
-      for (const char *s = in.source.notes; *s;) {
-        const char *e = strchr(s, '\n');
-        printf("note: %.*s\n", (int)(e - s), s);
-        s = e + 1;
-      }
-    }
+    if (in.source.notes[0]) print_notes(&in);
     print_plan(&f);
-    if (out) printf("wrote %s\n", out);
+    if (c.out) printf("wrote %s\n", c.out);
   }
   sp_plan_file_free(&f);
   sp_plan_free(&plan);

@@ -64,6 +64,18 @@ run_acc=$(sed -n 's/^accuracy (%) *[0-9.]* *\([0-9.]*\) .*/\1/p' "$tmp/out")
 inf_acc=$(sed -n 's/^accuracy: \([0-9.]*\)% .*/\1/p' "$tmp/out2")
 [[ -n $run_acc && $run_acc == "$inf_acc" ]] && ok || fail "run accuracy '$run_acc' vs infer --compress '$inf_acc' ($spec)"
 
+# ---- plan --verify: the bound holds on the calibration split in the end ----
+base=$(grep -o 'accuracy [0-9.]*%$' <("$bin" plan --profile "$tmp/p.json" --accuracy "$tmp/a.json") | tr -dc '0-9.')
+goal=$($py -c "print(round(float('$base') - 3, 2))")
+if "$bin" plan --profile "$tmp/p.json" --accuracy "$tmp/a.json" --min-accuracy "$goal" --verify --limit 200 \
+    --out "$tmp/v.json" >"$tmp/out" 2>"$tmp/err"; then ok; else fail "verify: exit $?: $(cat "$tmp/err")"; fi
+last=$(sed -n 's/^verify round [0-9]*: .* measured \([0-9.]*\)% on calib.*/\1/p' "$tmp/out" | tail -1)
+grep -q "^verified in [0-9]* round" "$tmp/out" && $py -c "import sys; sys.exit(0 if float('${last:-0}') >= $goal else 1)" &&
+  ok || fail "verify: last round ${last} under $goal: $(grep verif "$tmp/out")"
+[[ -s $tmp/v.json ]] && ok || fail "verify: no plan written"
+expect_usage_error_of plan --profile "$tmp/p.json" --accuracy "$tmp/a.json" --verify
+expect_usage_error_of plan --profile "$tmp/p.json" --accuracy "$tmp/a.json" --limit 5
+
 # ---- bad input ----
 edit() { # OUT PYTHON-STATEMENT on p (the plan's JSON)
   $py - "$tmp/plan.json" "$1" "$2" <<'EOF'

@@ -1,0 +1,84 @@
+/* The closed loop of `plan --verify` (plan_verify.h). */
+#include "plan_verify.h"
+
+#include <math.h>
+#include <stdio.h>
+
+#include "cli.h"
+#include "results/plan_measure.h"
+
+#define MAX_ROUNDS 10
+
+/* Top-1 accuracy of the plan in f on a split; the exit code. */
+static int measure_accuracy(const sp_plan_file *f, const char *model, const sp_fmnist *d, double *accuracy) {
+  sp_plan_exec x;
+  sp_plan_measurement m;
+  sp_plan_measure_options o = {.repeat = 1, .warmup = 0, .data = d};
+  sp_status s = sp_plan_exec_build(f, "the plan", model, 0, &x);
+  if (!s) {
+    s = sp_plan_measure(f, &x, &o, &m);
+    sp_plan_exec_free(&x);
+  }
+  if (s) return sp_cli_fail("plan", s);
+  *accuracy = m.accuracy;
+  sp_plan_measurement_free(&m);
+  return 0;
+}
+
+/* The highest predicted accuracy any plan within the other bounds has. */
+static double best_predicted(const sp_plan_args *a, sp_plan_problem *p) {
+  sp_plan_problem q = *p;
+  q.objective = SP_PLAN_MAX_ACCURACY;
+  q.bounds.min_accuracy = -INFINITY;
+  sp_plan plan = {0};
+  double best = NAN;
+  if (!sp_plan_args_solve(a, &q, &plan) && plan.has_plan) best = plan.metrics.accuracy;
+  sp_plan_free(&plan);
+  return best;
+}
+
+int sp_plan_verify(const sp_plan_args *a, sp_plan_inputs *in, const char *model, int limit, sp_plan *plan,
+                   sp_plan_file *f, sp_plan_solve_fn solve) {
+  sp_fmnist calib = {0}, test = {0};
+  sp_status s = sp_fmnist_load(sp_fmnist_dir(), SP_FMNIST_CALIB, limit, &calib);
+  if (!s) s = sp_fmnist_load(sp_fmnist_dir(), SP_FMNIST_TEST, limit, &test);
+  if (s) {
+    sp_fmnist_free(&calib);
+    return sp_cli_fail("plan", s);
+  }
+  double target = a->bounds.min_accuracy, measured = NAN;
+  sp_plan_problem *p = &in->source.problem;
+  double best = best_predicted(a, p);
+  int rc = 0, round;
+  for (round = 1; round <= MAX_ROUNDS; round++) {
+    if ((rc = solve(a, in, plan, f)) || (rc = measure_accuracy(f, model, &calib, &measured))) break;
+    double miss = target - measured;
+    printf("verify round %d: bound %.2f%%, predicted %.2f%%, measured %.2f%% on calib (%d images)%s\n", round,
+           p->bounds.min_accuracy, f->predicted.accuracy, measured, calib.count,
+           miss > 0 ? ", missed" : ", holds");
+    if (miss <= 0) break;
+    /* at least 0.01 pp more each round, so that the loop always moves; at
+     * most the best the other bounds allow (the dense plan's baseline) */
+    double bound = p->bounds.min_accuracy + (miss > 0.01 ? miss : 0.01);
+    if (p->bounds.min_accuracy >= best || !isfinite(best)) {
+      rc = sp_cli_error("plan", SP_EXIT_INFEASIBLE,
+                        "--verify: no plan reaches %.2f%% on the calibration split (the last measured %.2f%%)",
+                        target, measured);
+      break;
+    }
+    p->bounds.min_accuracy = bound < best ? bound : best;
+  }
+  if (!rc && round > MAX_ROUNDS)
+    rc = sp_cli_error("plan", SP_EXIT_INFEASIBLE, "--verify: the bound still missed after %d rounds (%.2f%%)",
+                      MAX_ROUNDS, measured);
+  double on_test = NAN;
+  if (!rc && !(rc = measure_accuracy(f, model, &test, &on_test)))
+    printf("verified in %d round%s: %.2f%% on calib, %.2f%% on test (%d images), bound %.2f%%: %s on test\n",
+           round, round > 1 ? "s" : "", measured, on_test, test.count, target,
+           on_test >= target ? "met" : "missed");
+  p->bounds.min_accuracy = a->bounds.min_accuracy;
+  f->bounds.min_accuracy = a->bounds.min_accuracy; /* the file keeps the user's bound */
+  sp_fmnist_free(&calib);
+  sp_fmnist_free(&test);
+  return rc;
+}

@@ -1,0 +1,20 @@
+/* stackplan plan --verify: the closed loop on the accuracy bound. */
+#ifndef SP_CLI_PLAN_VERIFY_H
+#define SP_CLI_PLAN_VERIFY_H
+
+#include "plan_args.h"
+#include "planner/plan_inputs.h"
+
+/* Solves one problem into a plan and its file; returns the exit code. */
+typedef int (*sp_plan_solve_fn)(const sp_plan_args *a, sp_plan_inputs *in, sp_plan *plan, sp_plan_file *f);
+
+/* Solves, runs the plan on the Fashion-MNIST calibration split (limit:
+ * first N images, 0 all) and, while its measured accuracy misses
+ * a->bounds.min_accuracy, raises the problem's accuracy bound by the miss
+ * and solves again (at most 10 rounds). Prints one line per round, then the
+ * final plan's accuracy on the test split. Returns the exit code: 0 with
+ * the verified plan in *plan / *f; 4 when no plan can meet the raised bound. */
+int sp_plan_verify(const sp_plan_args *a, sp_plan_inputs *in, const char *model, int limit, sp_plan *plan,
+                   sp_plan_file *f, sp_plan_solve_fn solve);
+
+#endif
