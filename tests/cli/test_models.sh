@@ -47,7 +47,7 @@ EOF
   echo "$name: logits max abs difference $diff"
 
   if [[ -z ${SP_SANITIZED:-} ]]; then
-    "$bin" infer "$onnx" --data fashion-mnist --threads 2 >"$tmp/out" 2>"$tmp/err" ||
+    "$bin" infer "$onnx" --data fashion-mnist --threads 1 >"$tmp/out" 2>"$tmp/err" ||
       fail "$name: infer --data: $(cat "$tmp/err")"
     acc=$(sed -n 's/^accuracy: \([0-9.]*\)% .*/\1/p' "$tmp/out")
     torch_acc=$(field "$name" test_accuracy)
