@@ -30,7 +30,7 @@ static const char usage_text[] =
     "\n"
     "The main job, on this machine, for every model of DIR/manifest.json (the\n"
     "shipped trained models, default models/): quick profile, sensitivity analysis\n"
-    "on N calibration images (default 1000), the Pareto front, a plan within 1\n"
+    "on N calibration images (default 500), the Pareto front, a plan within 1\n"
     "point of the baseline accuracy verified on the calibration split, and the\n"
     "plan run on the test set against the dense model and the best single\n"
     "configuration. Writes report.md, PNG plots and every intermediate file\n"
@@ -265,7 +265,7 @@ static int write_report(const demo_options *o, const sp_demo_machine *mach, cons
 }
 
 int sp_cmd_demo(int argc, char **argv) {
-  demo_options o = {.models = "models", .out = "results/demo", .limit = 1000};
+  demo_options o = {.models = "models", .out = "results/demo", .limit = 500};
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
     if (sp_cli_is_help(arg)) {
