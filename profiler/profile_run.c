@@ -151,18 +151,25 @@ static void skip_dominated(run_state *st, sp_profile_layer *l, int n, unsigned *
   *judged |= formats;
 }
 
-/* What the rest of the network reads and writes in one run (weights and
- * outputs of every other node): what passes through the caches between two
- * runs of node `node` inside the network. */
-static double other_bytes(const run_state *st, int node) {
-  double total = 0;
-  for (int i = 1; i < st->g->n_nodes; i++) {
-    const sp_node *n = &st->g->nodes[i];
-    if (i != node)
-      total += (double)sp_node_weight_bytes(st->g, n) +
-               (double)st->p->config.batch * (double)sp_dims_count(n->out) * sizeof(float);
-  }
-  return total;
+/* Bytes node i reads and writes in one run (weights and output), with the
+ * network pruned uniformly to keep fraction f: weights scale with f² (both
+ * channel counts), outputs with f. */
+static double node_bytes(const run_state *st, int i, double f) {
+  const sp_node *n = &st->g->nodes[i];
+  return (double)sp_node_weight_bytes(st->g, n) * f * f +
+         (double)st->p->config.batch * (double)sp_dims_count(n->out) * sizeof(float) * f;
+}
+
+/* What passes through the caches between two runs of node `node` inside
+ * the network, the case's output keep taken as the network's: the other
+ * nodes' bytes — 0 when the whole network fits in L2, as then it all stays
+ * there (sp_protocol_evict_bytes caps the rest). */
+static double other_bytes(const run_state *st, int node, const sp_profile_case *c) {
+  const sp_profile_group *gr = &st->p->groups[st->p->layers[node - 1].group_out];
+  double f = gr->keep[c->level_out], total = 0, own = node_bytes(st, node, f);
+  for (int i = 1; i < st->g->n_nodes; i++)
+    if (i != node) total += node_bytes(st, i, f);
+  return sp_protocol_fits_l2(total + own) ? 0 : total;
 }
 
 static sp_status measure_case(run_state *st, int layer, const sp_profile_case *c, unsigned *judged) {
@@ -188,7 +195,7 @@ static sp_status measure_case(run_state *st, int layer, const sp_profile_case *c
     }
   } else {
     sp_protocol_options proto = st->proto;
-    proto.evict_bytes = sp_protocol_evict_bytes(&proto, other_bytes(st, node));
+    proto.evict_bytes = sp_protocol_evict_bytes(&proto, other_bytes(st, node, c));
     sp_profile_case_measure(inst, st->tasks, n, p->config.batch, st->o->device, &proto,
                             st->o->tuned, st->o->tuned_ctx, st->results);
   }

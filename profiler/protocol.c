@@ -27,10 +27,18 @@ sp_protocol_options sp_protocol_options_quick(void) {
                                .max_remeasure = 2, .race_ratio = 2.0, .cold_caches = 1};
 }
 
+static double l2_bytes(void) {
+  long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+  return l2 > 0 ? (double)l2 : 1048576.0; /* unknown: 1 MiB */
+}
+
+int sp_protocol_fits_l2(double bytes) { return bytes <= l2_bytes(); }
+
 size_t sp_protocol_evict_bytes(const sp_protocol_options *o, double other_bytes) {
   if (!o->cold_caches || !(other_bytes > 0)) return 0;
-  long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
-  double cap = l2 > 0 ? (double)l2 : 1048576.0; /* unknown: 1 MiB */
+  /* twice L2: one pass of L2 size leaves part of a layer behind (the
+   * replacement is not exact LRU) */
+  double cap = 2.0 * l2_bytes();
   return (size_t)(other_bytes < cap ? other_bytes : cap);
 }
 

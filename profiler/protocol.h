@@ -38,7 +38,7 @@ typedef struct sp_protocol_options {
                             ("dominated": more precision would not change a choice by
                             latency); 0: off */
   int cold_caches;       /* 1: before every run of a host variant, stream the bytes the
-                            rest of the network touches (at most the L2 size) through
+                            rest of the network touches (sp_protocol_evict_bytes) through
                             the caches, then read the inputs: the state a layer meets
                             inside a network (sp_protocol_evict_bytes) */
   size_t evict_bytes;    /* set per layer by the profiler from cold_caches; not saved */
@@ -59,9 +59,13 @@ sp_protocol_options sp_protocol_options_default(void);
 sp_protocol_options sp_protocol_options_quick(void);
 
 /* The bytes to stream through the caches before each run of a layer when
- * cold_caches is on: min(this core's L2 size, other_bytes), other_bytes
- * being what the rest of the network reads and writes in one run. */
+ * cold_caches is on: min(twice this core's L2 size, other_bytes),
+ * other_bytes being what the rest of the network reads and writes in one
+ * run (0 when the whole network fits in L2: then nothing leaves it). */
 size_t sp_protocol_evict_bytes(const sp_protocol_options *o, double other_bytes);
+
+/* Whether `bytes` fit in this core's L2 cache. */
+int sp_protocol_fits_l2(double bytes);
 
 /* SP_ERR_INPUT naming the field when an option is out of range. */
 sp_status sp_protocol_options_check(const sp_protocol_options *opt);
