@@ -49,7 +49,7 @@ sp_status sp_graph_create(const char *name, sp_dims input, sp_graph **out) {
   return SP_OK;
 }
 
-static void node_free_data(sp_node *n) {
+void sp_node_free_data(sp_node *n) {
   free(n->weight);
   free(n->bias);
   free(n->bn_gamma);
@@ -60,7 +60,7 @@ static void node_free_data(sp_node *n) {
 
 void sp_graph_free(sp_graph *g) {
   if (!g) return;
-  for (int i = 0; i < g->n_nodes; i++) node_free_data(&g->nodes[i]);
+  for (int i = 0; i < g->n_nodes; i++) sp_node_free_data(&g->nodes[i]);
   free(g->nodes);
   free(g);
 }
@@ -173,7 +173,7 @@ static sp_node node_init(const char *name, sp_op op, int input) {
 
 static sp_status add_owning(sp_graph *g, sp_node *n, int *index) {
   sp_status s = sp_graph_add(g, n, index);
-  if (s) node_free_data(n);
+  if (s) sp_node_free_data(n);
   return s;
 }
 
@@ -196,7 +196,7 @@ sp_status sp_graph_add_conv(sp_graph *g, const char *name, int input, int cout, 
   n.bias = with_bias ? zeros((size_t)cout) : NULL;
   n.params = (int64_t)wcount + (with_bias ? cout : 0);
   if (!n.weight || (with_bias && !n.bias)) {
-    node_free_data(&n);
+    sp_node_free_data(&n);
     return sp_fail(SP_ERR_RUNTIME, "out of memory for the weights of %s", name);
   }
   return add_owning(g, &n, index);
@@ -214,7 +214,7 @@ sp_status sp_graph_add_batchnorm(sp_graph *g, const char *name, int input, int *
   n.bn_eps = 1e-5f;
   n.params = 2 * (int64_t)c; /* gamma and beta are trainable; statistics are not */
   if (!n.bn_gamma || !n.bn_beta || !n.bn_mean || !n.bn_var) {
-    node_free_data(&n);
+    sp_node_free_data(&n);
     return sp_fail(SP_ERR_RUNTIME, "out of memory for batch norm %s", name);
   }
   for (size_t i = 0; i < c; i++) n.bn_gamma[i] = n.bn_var[i] = 1.0f;
@@ -245,7 +245,7 @@ sp_status sp_graph_add_fc(sp_graph *g, const char *name, int input, int units, i
   n.bias = zeros((size_t)units);
   n.params = (int64_t)units * (int64_t)features + units;
   if (!n.weight || !n.bias) {
-    node_free_data(&n);
+    sp_node_free_data(&n);
     return sp_fail(SP_ERR_RUNTIME, "out of memory for the weights of %s", name);
   }
   return add_owning(g, &n, index);

@@ -97,6 +97,10 @@ sp_status sp_graph_create(const char *name, sp_dims input, sp_graph **out);
 /* Frees the graph and every weight it owns. NULL is ignored. */
 void sp_graph_free(sp_graph *g);
 
+/* Frees a node's owned arrays (weights, bias, batch-norm parameters), for
+ * nodes built outside a graph that never reached sp_graph_add. */
+void sp_node_free_data(sp_node *n);
+
 /* Appends a node (copied; weights are taken over by the graph), infers its
  * output shape from its inputs, and returns its index through `index`.
  * Fails with SP_ERR_INPUT naming the node when the shapes do not fit. */

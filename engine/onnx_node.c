@@ -184,17 +184,8 @@ sp_node onnx_node_init(const char *name, sp_op op, int input) {
   return n;
 }
 
-static void node_free(sp_node *n) {
-  free(n->weight);
-  free(n->bias);
-  free(n->bn_gamma);
-  free(n->bn_beta);
-  free(n->bn_mean);
-  free(n->bn_var);
-}
-
 sp_status onnx_node_oom(onnx_ctx *c, sp_node *n) {
-  node_free(n);
+  sp_node_free_data(n);
   char label[128];
   return sp_fail(SP_ERR_RUNTIME, "%s: node '%s': out of memory for its weights", c->file,
                  onnx_node_label(c, label, sizeof label));
@@ -203,7 +194,7 @@ sp_status onnx_node_oom(onnx_ctx *c, sp_node *n) {
 sp_status onnx_add_node(onnx_ctx *c, sp_node *n, int *index) {
   sp_status s = sp_graph_add(c->g, n, index);
   if (s) {
-    node_free(n);
+    sp_node_free_data(n);
     char msg[256];
     snprintf(msg, sizeof msg, "%s", sp_last_error());
     return onnx_err(c, "%s", msg);

@@ -122,15 +122,6 @@ static sp_status cut_weights(const sp_graph *g, const sp_node *src, sp_node *n, 
   return SP_OK;
 }
 
-static void free_arrays(sp_node *n) {
-  free(n->weight);
-  free(n->bias);
-  free(n->bn_gamma);
-  free(n->bn_beta);
-  free(n->bn_mean);
-  free(n->bn_var);
-}
-
 static sp_status check_levels(const sp_graph *g, const sp_channel_groups *cg,
                               const sp_keep_table *kt, int node, int level_in, int level_out) {
   const sp_node *src = &g->nodes[node];
@@ -178,12 +169,12 @@ sp_status sp_layer_instance_build(const sp_graph *g, const sp_channel_groups *cg
   const sp_keep_levels *li = &kt->groups[gin], *lo = &kt->groups[gout];
   if (cut_weights(g, src, &n, lo->kept[level_out], lo->count[level_out], li->kept[level_in],
                   li->count[level_in], per_channel)) {
-    free_arrays(&n);
+    sp_node_free_data(&n);
     sp_graph_free(inst);
     return sp_fail(SP_ERR_RUNTIME, "layer %s: out of memory building its instance", src->name);
   }
   s = sp_graph_add(inst, &n, NULL);
-  if (s) free_arrays(&n);
+  if (s) sp_node_free_data(&n);
   if (!s && compression.kind == SP_WEIGHTS_PRUNE) s = sp_compress_prune(inst, 1, compression.rate);
   if (!s && compression.kind == SP_WEIGHTS_TERNARY)
     s = sp_compress_ternary(inst, 1, compression.rate);

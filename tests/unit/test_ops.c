@@ -34,15 +34,6 @@ static sp_node blank_node(sp_op op, int index) {
   return n;
 }
 
-static void free_node_data(sp_node *n) {
-  free(n->weight);
-  free(n->bias);
-  free(n->bn_gamma);
-  free(n->bn_beta);
-  free(n->bn_mean);
-  free(n->bn_var);
-}
-
 /* The case's features cycle with its index, so that every combination of
  * batch, threads, activation and bias appears in any 12 consecutive cases
  * whatever the seed; geometry kinds change every 12 cases. */
@@ -230,7 +221,7 @@ static int check_case(const sp_variant *v, int index) {
   sp_status s = sp_graph_add(g, &n, NULL);
   CHECK_MSG(s == SP_OK, "%s: %s", n.name, sp_last_error());
   if (s) {
-    free_node_data(&n); /* the weights stay with us on failure */
+    sp_node_free_data(&n); /* the weights stay with us on failure */
     sp_graph_free(g);
     return 0;
   }
