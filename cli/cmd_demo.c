@@ -21,6 +21,7 @@
 #include "planner/plan_inputs.h"
 #include "profiler/device_info.h"
 #include "profiler/profile_io.h"
+#include "profiler/profile_json.h"
 #include "profiler/timer.h"
 #include "results/demo_report.h"
 #include "results/plan_baselines.h"
@@ -211,14 +212,15 @@ static int demo_model(const demo_options *o, sp_demo_model *d, const sp_fmnist *
 static int read_manifest(const demo_options *o, sp_demo_model *models, int cap) {
   char path[600];
   snprintf(path, sizeof path, "%s/manifest.json", o->models);
-  FILE *f = fopen(path, "rb");
-  if (!f) return -sp_cli_error("demo", 3, "cannot read %s (the shipped models; --models DIR)", path);
-  static char text[1 << 16];
-  size_t n = fread(text, 1, sizeof text - 1, f);
-  fclose(f);
-  text[n] = '\0';
-  cJSON *root = cJSON_Parse(text);
-  const cJSON *list = root ? cJSON_GetObjectItemCaseSensitive(root, "models") : NULL;
+  cJSON *root = NULL;
+  sp_status s = sp_json_read_file(path, &root);
+  if (s == SP_ERR_IO) return -sp_cli_error("demo", 3, "%s (the shipped models; --models DIR)", sp_last_error());
+  if (!s) s = sp_json_check_format(path, root, "stackplan-models", 1);
+  if (s) {
+    cJSON_Delete(root);
+    return -sp_cli_fail("demo", s);
+  }
+  const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "models");
   int count = 0;
   const cJSON *m;
   cJSON_ArrayForEach(m, list) {

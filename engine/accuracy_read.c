@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "accuracy_io.h"
+#include "../profiler/profile_json.h"
 
 /* Where a field is, for messages: the file and the enclosing path. */
 typedef struct ctx {
@@ -207,49 +208,14 @@ static sp_status read_root(ctx *c, const cJSON *root, sp_accuracy *a) {
   return s;
 }
 
-/* The whole file as a string (SP_ERR_IO when it cannot be read). */
-static sp_status slurp(const char *path, char **out, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return sp_fail(SP_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
-  size_t cap = 1 << 16, n = 0;
-  char *text = malloc(cap);
-  while (text) {
-    n += fread(text + n, 1, cap - n - 1, f);
-    if (n < cap - 1) break;
-    char *grown = realloc(text, cap *= 2);
-    if (!grown) free(text);
-    text = grown;
-  }
-  int err = ferror(f);
-  fclose(f);
-  if (!text) return sp_fail(SP_ERR_RUNTIME, "%s: out of memory reading it", path);
-  if (err) {
-    free(text);
-    return sp_fail(SP_ERR_IO, "%s: read error", path);
-  }
-  text[n] = 0;
-  *out = text;
-  *len = n;
-  return SP_OK;
-}
-
 sp_status sp_accuracy_load(const char *path, sp_accuracy *out) {
   memset(out, 0, sizeof *out);
-  char *text = NULL;
-  size_t len = 0;
-  sp_status s = slurp(path, &text, &len);
+  cJSON *root = NULL;
+  sp_status s = sp_json_read_file(path, &root);
   if (s) return s;
-  const char *end = NULL;
-  /* the length includes the terminator: cJSON then accepts trailing
-   * whitespace and refuses anything else after the document */
-  cJSON *root = cJSON_ParseWithLengthOpts(text, len + 1, &end, 1);
-  if (!root)
-    s = sp_fail(SP_ERR_INPUT, "%s: not valid JSON (truncated or corrupt at byte %ld)", path,
-                end ? (long)(end - text) : (long)len);
   ctx c = {.file = path};
-  if (!s) s = read_root(&c, root, out);
+  s = read_root(&c, root, out);
   cJSON_Delete(root);
-  free(text);
   if (s) sp_accuracy_free(out);
   return s;
 }

@@ -11,7 +11,12 @@ expect_usage_error_of demo --models "$models" --only alexnet --out "$tmp/d"
 mkdir -p "$tmp/empty"
 "$bin" demo --models "$tmp/empty" --out "$tmp/d" >"$tmp/out" 2>"$tmp/err"
 [[ $? -eq 3 && $(wc -l <"$tmp/err") -eq 1 ]] && ok || fail "no manifest: $(cat "$tmp/err")"
-echo '{"format": "stackplan-models"' >"$tmp/empty/manifest.json"
+echo '{"format": "stackplan-models"' >"$tmp/empty/manifest.json"   # truncated
+expect_usage_error_of demo --models "$tmp/empty" --out "$tmp/d"
+echo '{"format": "stackplan-models", "version": 2, "models": []}' >"$tmp/empty/manifest.json"
+expect_usage_error_of demo --models "$tmp/empty" --out "$tmp/d"
+grep -q "version" "$tmp/err" && ok || fail "manifest version: $(cat "$tmp/err")"
+echo '{"format": "stackplan-models", "version": 1, "models": []}' >"$tmp/empty/manifest.json"
 expect_usage_error_of demo --models "$tmp/empty" --out "$tmp/d"
 
 if [[ -z ${SP_SANITIZED:-} ]]; then
