@@ -136,6 +136,19 @@ static const sp_variant *bench_layer(const sp_graph *g, int i, const bench_optio
   return best;
 }
 
+/* The choice the end-to-end run makes, as `infer --variant` takes it, so the
+ * same network can be timed again (tools/ort_compare.sh does). */
+static void print_fastest(const sp_graph *g, const sp_variant **chosen) {
+  printf("# fastest:");
+  const char *sep = " ";
+  for (int i = 1; i < g->n_nodes; i++)
+    if (chosen[i]) {
+      printf("%s%s=%s", sep, g->nodes[i].name, chosen[i]->name);
+      sep = ",";
+    }
+  printf("\n");
+}
+
 static void run_executor(void *ctx) {
   void **c = ctx;
   sp_executor_run(c[0], c[1], c[2]);
@@ -225,7 +238,10 @@ int sp_cmd_bench(int argc, char **argv) {
            "in this run\n", st.builds, st.build_seconds, st.cache_hits, st.load_seconds,
            st.memory_hits);
   }
-  if (!only) rc = bench_end_to_end(g, chosen, &o);
+  if (!only) {
+    print_fastest(g, chosen);
+    rc = bench_end_to_end(g, chosen, &o);
+  }
   free(chosen);
   sp_graph_free(g);
   return rc;
