@@ -26,6 +26,7 @@
 
 #include "kernels/activation.h"
 #include "kernels/cpu/bias_act.h"
+#include "kernels/cpu/conv2d_depthwise_blocked.h"
 #include "kernels/cpu/cpu_kernels.h"
 
 #define DW_INLINE static inline __attribute__((always_inline))
@@ -204,6 +205,10 @@ static void conv2d_depthwise(const sp_kernel_args *a, int threads) {
   const sp_node *node = a->node;
   const sp_window *w = &node->win;
   const sp_dims id = a->in_dims[0], od = a->out_dims;
+  if (sp_dw_blocked_fits(&id, &od, w)) {
+    sp_dw_blocked_run(a, threads);
+    return;
+  }
   const int mult = od.c / id.c, planes = a->batch * id.c;
   const size_t in_plane = (size_t)id.h * (size_t)id.w, out_plane = (size_t)od.h * (size_t)od.w;
   const size_t taps = (size_t)w->kh * (size_t)w->kw;

@@ -47,6 +47,15 @@ static const layer LAYERS[] = {
     {"mobilenet dw 2x2", SP_OP_CONV2D, 64, 2, 2, 64, 3, 1, 1, 64},
     {"mobilenet dw 1x1", SP_OP_CONV2D, 64, 1, 1, 64, 3, 1, 1, 64},
     {"dw 5x5 x2", SP_OP_CONV2D, 8, 19, 21, 16, 5, 1, 2, 8}, /* multiplier 2 */
+    /* small planes: the 16-channel blocked kernel, with channel tails (40,
+     * 7), plane sizes that are no multiple of 16, its largest tile (16x16),
+     * strides 1 and 2, and a 4x4 window (another tap count) */
+    {"dw blocked 4x4", SP_OP_CONV2D, 40, 4, 4, 40, 3, 1, 1, 40},
+    {"dw blocked 8x8 s2", SP_OP_CONV2D, 7, 8, 8, 7, 3, 2, 1, 7},
+    {"dw blocked 5x3", SP_OP_CONV2D, 33, 5, 3, 33, 3, 1, 1, 33},
+    {"dw blocked 16x16", SP_OP_CONV2D, 16, 16, 16, 16, 3, 1, 1, 16},
+    {"dw blocked 4x4 win", SP_OP_CONV2D, 17, 9, 7, 17, 4, 2, 1, 17},
+    {"dw blocked no pad", SP_OP_CONV2D, 20, 6, 6, 20, 3, 1, 0, 20},
     /* planes too big for the padded copy: the in-place border path */
     {"dw big s1", SP_OP_CONV2D, 4, 70, 66, 4, 3, 1, 1, 4},
     {"dw big s2", SP_OP_CONV2D, 3, 67, 71, 3, 3, 2, 1, 3},
