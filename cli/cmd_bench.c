@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "bench_sequence.h"
 #include "model_args.h"
 #include "engine/cl_runtime.h"
 #include "engine/executor.h"
@@ -15,18 +16,20 @@
 #include "kernels/registry.h"
 #include "profiler/layer_bench.h"
 #include "profiler/peak.h"
+#include "profiler/timer.h"
 #include "profiler/transfer.h"
 
 static const char usage_text[] =
     "usage: stackplan bench MODEL [--threads T] [--batch N] [--min-time S] [--layer NAME]\n"
-    "                             [--reference] [--device ID]\n"
+    "                             [--reference] [--device ID] [--sequence]\n"
     "\n"
     "Times every registered kernel variant that supports each layer of MODEL (a zoo\n"
     "spec or an .onnx file): one line per layer and variant with the shape, the\n"
     "median time, GFLOP/s (2 x MACs / time), the fraction of this machine's measured\n"
     "FMA peak (x threads for parallel variants) and the weight bytes in the\n"
-    "variant's format. The last line runs the whole model with the fastest variant\n"
-    "of each layer: `end-to-end: <median> ms`.\n"
+    "variant's format. The last line runs the whole model with the variant of each\n"
+    "layer fastest inside the network (among its fastest alone):\n"
+    "`end-to-end: <median> ms`.\n"
     "\n"
     "  --threads T    threads for parallel variants (default 1)\n"
     "  --batch N      images per call (default 1)\n"
@@ -35,11 +38,13 @@ static const char usage_text[] =
     "  --reference    also time the naive reference kernels\n"
     "  --device ID    also time the OpenCL and CLBlast variants on that device (an id\n"
     "                 of `stackplan devices`: N or P:D); their time includes waiting\n"
-    "                 for the device, kernel builds are prepare time and not counted\n";
+    "                 for the device, kernel builds are prepare time and not counted\n"
+    "  --sequence     after the end-to-end line, each layer's median time inside the\n"
+    "                 network run next to its time alone (sequence effects)\n";
 
 typedef struct bench_options {
   const char *model, *layer, *compress;
-  int threads, batch, reference;
+  int threads, batch, reference, sequence;
   double min_time;
   int device_index;      /* -1: host variants only */
   sp_cl_device *device;  /* opened when --device was given */
@@ -70,6 +75,8 @@ static int parse_options(int argc, char **argv, bench_options *o) {
       o->compress = argv[++i];
     } else if (!strcmp(arg, "--reference")) {
       o->reference = 1;
+    } else if (!strcmp(arg, "--sequence")) {
+      o->sequence = 1;
     } else if (!strcmp(arg, "--device") && value) {
       if (sp_cl_parse_device(value, &o->device_index)) return sp_cli_fail("bench", SP_ERR_INPUT);
       i++;
@@ -93,17 +100,16 @@ static int find_layer(const sp_graph *g, const char *name) {
   return -1;
 }
 
-/* Times every variant of node `i`; returns the fastest (NULL if none ran). */
-static const sp_variant *bench_layer(const sp_graph *g, int i, const bench_options *o,
-                                     double peak) {
+/* Times every variant of node `i`; keeps the fastest few in *cand. */
+static void bench_layer(const sp_graph *g, int i, const bench_options *o, double peak,
+                        sp_bench_candidates *cand) {
   const sp_node *n = &g->nodes[i];
   char desc[SP_OP_DESC_MAX], shape[64];
   sp_node_describe(g, n, desc, sizeof desc);
   sp_dims in = sp_node_in(g, n, 0);
   snprintf(shape, sizeof shape, "%dx%dx%d->%dx%dx%d", in.c, in.h, in.w, n->out.c, n->out.h,
            n->out.w);
-  double flops = 2.0 * (double)sp_node_macs(g, n) * o->batch, best_time = 0;
-  const sp_variant *best = NULL;
+  double flops = 2.0 * (double)sp_node_macs(g, n) * o->batch;
   sp_measure_options mopt = sp_measure_options_default();
   mopt.min_seconds = o->min_time;
   int count;
@@ -131,9 +137,8 @@ static const sp_variant *bench_layer(const sp_graph *g, int i, const bench_optio
     printf("%-22s %-26s %-24s %-34s %9.4f ms %8.2f GFLOP/s %s%% peak %10zu B\n", n->name, desc,
            shape, v->name, 1e3 * t.time.median, gflops, of_peak, t.weight_bytes);
     fflush(stdout);
-    if (!best || t.time.median < best_time) best = v, best_time = t.time.median;
+    sp_bench_candidates_add(cand, v, t.time.median, t.weight_bytes);
   }
-  return best;
 }
 
 /* The choice the end-to-end run makes, as `infer --variant` takes it, so the
@@ -154,45 +159,80 @@ static void run_executor(void *ctx) {
   sp_executor_run(c[0], c[1], c[2]);
 }
 
-/* Runs the model end to end with the chosen variants and prints the last line. */
-static int bench_end_to_end(const sp_graph *g, const sp_variant **chosen, const bench_options *o) {
-  sp_exec_options eo = sp_exec_options_default();
-  eo.batch = o->batch;
-  eo.threads = o->threads;
-  eo.variants = chosen;
-  eo.device = o->device_index >= 0 ? o->device_index : 0;
-  sp_executor *e = NULL;
-  sp_status s = sp_executor_create(g, &eo, &e);
-  if (s) return sp_cli_fail("bench", s);
+/* The --sequence table: each chosen variant alone and inside the network. */
+static void print_sequence(const sp_graph *g, const sp_bench_candidates *c,
+                           const sp_variant **chosen, const double *in_sequence, int runs) {
+  printf("# in sequence: median of %d network runs timed per layer, against the layer alone\n",
+         runs);
+  printf("# %-20s %-34s %12s %14s %7s\n", "layer", "variant", "alone", "in sequence", "ratio");
+  double sum_alone = 0, sum_sequence = 0;
+  for (int i = 1; i < g->n_nodes; i++) {
+    if (!chosen[i]) continue;
+    double alone = 0;
+    for (int r = 0; r < c[i].n; r++)
+      if (c[i].v[r] == chosen[i]) alone = c[i].alone[r];
+    sum_alone += alone;
+    sum_sequence += in_sequence[i];
+    printf("# %-20s %-34s %9.4f ms %11.4f ms %6.2fx\n", g->nodes[i].name, chosen[i]->name,
+           1e3 * alone, 1e3 * in_sequence[i], alone > 0 ? in_sequence[i] / alone : 0.0);
+  }
+  printf("# sum of the layers: alone %.3f ms, in sequence %.3f ms\n", 1e3 * sum_alone,
+         1e3 * sum_sequence);
+}
+
+/* Chooses each layer's variant among its fastest alone by its time in
+ * sequence (bench_sequence.h), prints the choice, then runs the model end
+ * to end with it and prints the last line. */
+static int bench_end_to_end(const sp_graph *g, const sp_bench_candidates *cand,
+                            const sp_variant **chosen, const bench_options *o) {
   size_t in_count = (size_t)o->batch * sp_dims_count(g->input);
   float *in = malloc(in_count * sizeof *in);
   float *out = malloc((size_t)o->batch * sp_dims_count(g->nodes[g->output].out) * sizeof *out);
-  int rc = 0;
-  if (in && out) {
-    sp_rng rng;
-    sp_rng_seed(&rng, 1);
-    for (size_t k = 0; k < in_count; k++) in[k] = sp_rng_normal(&rng);
-    void *ctx[3] = {e, in, out};
-    sp_measure_options mopt = sp_measure_options_default();
-    mopt.min_seconds = 10 * o->min_time;
-    sp_timing t;
-    sp_status s = sp_executor_run(e, in, out); /* one checked run: a device may refuse */
-    if (s) rc = sp_cli_fail("bench", s);
-    else if (sp_measure(run_executor, ctx, &mopt, &t) == 0) {
-      sp_transfer_stats tr = sp_executor_transfers(e);
-      char moves[96] = "";
-      if (tr.uploads + tr.downloads)
-        snprintf(moves, sizeof moves, "; %d host<->device transfers, %.3f ms",
-                 tr.uploads + tr.downloads, 1e3 * (tr.upload_seconds + tr.download_seconds));
-      printf("end-to-end: %.3f ms (p10 %.3f, p90 %.3f, n=%d; threads %d, batch %d, fastest "
-             "variant per layer%s)\n",
-             1e3 * t.median, 1e3 * t.p10, 1e3 * t.p90, t.n, o->threads, o->batch, moves);
-    } else rc = sp_cli_error("bench", 1, "out of memory timing %s", g->name);
-  } else {
-    rc = sp_cli_error("bench", 1, "out of memory for a batch of %d", o->batch);
+  double *in_sequence = calloc((size_t)g->n_nodes, sizeof *in_sequence);
+  if (!in || !out || !in_sequence) {
+    free(in), free(out), free(in_sequence);
+    return sp_cli_error("bench", 1, "out of memory for a batch of %d", o->batch);
   }
-  free(in);
-  free(out);
+  sp_rng rng;
+  sp_rng_seed(&rng, 1);
+  for (size_t k = 0; k < in_count; k++) in[k] = sp_rng_normal(&rng);
+  sp_bench_network net = {.graph = g, .options = sp_exec_options_default(), .input = in,
+                          .output = out};
+  net.options.batch = o->batch;
+  net.options.threads = o->threads;
+  net.options.device = o->device_index >= 0 ? o->device_index : 0;
+  double alone = 0;
+  for (int i = 1; i < g->n_nodes; i++) alone += cand[i].n ? cand[i].alone[0] : 0;
+  /* about 5 x --min-time of network runs per choice */
+  int runs = alone > 0 ? (int)(5 * o->min_time / alone) : 300;
+  runs = runs < 15 ? 15 : runs > 300 ? 300 : runs;
+  sp_executor *e = NULL;
+  sp_status s = sp_bench_choose_in_sequence(&net, cand, runs, chosen, in_sequence);
+  if (!s) {
+    print_fastest(g, chosen);
+    if (o->sequence) print_sequence(g, cand, chosen, in_sequence, runs);
+    net.options.variants = chosen;
+    s = sp_executor_create(g, &net.options, &e);
+  }
+  if (!s) s = sp_executor_run(e, in, out); /* one checked run: a device may refuse */
+  int rc = s ? sp_cli_fail("bench", s) : 0;
+  void *ctx[3] = {e, in, out};
+  sp_measure_options mopt = sp_measure_options_default();
+  mopt.min_seconds = 10 * o->min_time;
+  sp_timing t;
+  if (!rc && sp_measure(run_executor, ctx, &mopt, &t) == 0) {
+    sp_transfer_stats tr = sp_executor_transfers(e);
+    char moves[96] = "";
+    if (tr.uploads + tr.downloads)
+      snprintf(moves, sizeof moves, "; %d host<->device transfers, %.3f ms",
+               tr.uploads + tr.downloads, 1e3 * (tr.upload_seconds + tr.download_seconds));
+    printf("end-to-end: %.3f ms (p10 %.3f, p90 %.3f, n=%d; threads %d, batch %d, fastest "
+           "variant per layer in sequence%s)\n",
+           1e3 * t.median, 1e3 * t.p10, 1e3 * t.p90, t.n, o->threads, o->batch, moves);
+  } else if (!rc) {
+    rc = sp_cli_error("bench", 1, "out of memory timing %s", g->name);
+  }
+  free(in), free(out), free(in_sequence);
   sp_executor_free(e);
   return rc;
 }
@@ -211,7 +251,9 @@ int sp_cmd_bench(int argc, char **argv) {
     return rc;
   }
   const sp_variant **chosen = calloc((size_t)g->n_nodes, sizeof *chosen);
-  if (!chosen) {
+  sp_bench_candidates *cand = calloc((size_t)g->n_nodes, sizeof *cand);
+  if (!chosen || !cand) {
+    free(chosen), free(cand);
     sp_graph_free(g);
     return sp_cli_error("bench", 1, "out of memory");
   }
@@ -224,7 +266,7 @@ int sp_cmd_bench(int argc, char **argv) {
     printf("# OpenCL device %d: %s (driver %s)\n", o.device_index, sp_cl_info(o.device)->name,
            sp_cl_info(o.device)->driver);
   for (int i = only ? only : 1; i < (only ? only + 1 : g->n_nodes); i++)
-    chosen[i] = bench_layer(g, i, &o, peak);
+    bench_layer(g, i, &o, peak, &cand[i]);
   if (o.device) {
     size_t bytes = (size_t)o.batch * sp_dims_count(g->input) * sizeof(float);
     sp_transfer_timing tt;
@@ -238,11 +280,9 @@ int sp_cmd_bench(int argc, char **argv) {
            "in this run\n", st.builds, st.build_seconds, st.cache_hits, st.load_seconds,
            st.memory_hits);
   }
-  if (!only) {
-    print_fastest(g, chosen);
-    rc = bench_end_to_end(g, chosen, &o);
-  }
+  if (!only) rc = bench_end_to_end(g, cand, chosen, &o);
   free(chosen);
+  free(cand);
   sp_graph_free(g);
   return rc;
 }

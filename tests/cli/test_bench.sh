@@ -18,6 +18,19 @@ for layer in $layers; do
 done
 if ! grep -q "failed:" "$tmp/out"; then ok; else fail "bench: a variant failed: $(grep -m1 failed: "$tmp/out")"; fi
 
+# --sequence: every layer alone and in sequence; the `# fastest:` choice runs
+"$bin" bench "$model" --min-time 0.002 --sequence >"$tmp/out" 2>"$tmp/err"
+if grep -qE "^# sum of the layers: alone [0-9.]+ ms, in sequence [0-9.]+ ms$" "$tmp/out"; then ok
+else fail "bench --sequence: no sum line"; fi
+n_layers=$(wc -w <<<"$layers")
+n_rows=$(grep -cE "^# [^ ]+ +[a-z0-9_]+__[a-z0-9_]+ +[0-9.]+ ms +[0-9.]+ ms +[0-9.]+x$" "$tmp/out")
+if [[ $n_rows == "$n_layers" ]]; then ok
+else fail "bench --sequence: $n_rows rows for $n_layers layers"; fi
+fastest=$(sed -n 's/^# fastest: //p' "$tmp/out")
+if [[ $(tr , '\n' <<<"$fastest" | wc -l) == "$n_layers" ]] &&
+  "$bin" infer "$model" --variant "$fastest" --repeat 2 >/dev/null 2>"$tmp/err"; then ok
+else fail "bench: the '# fastest:' choice does not run ($(head -n1 "$tmp/err"))"; fi
+
 "$bin" bench "$model" --layer blocks.1.dw --min-time 0.002 --reference >"$tmp/out" 2>"$tmp/err"
 if grep -q "conv2d__reference" "$tmp/out" && ! grep -q "^end-to-end" "$tmp/out"; then ok
 else fail "bench --layer --reference"; fi

@@ -1,0 +1,110 @@
+#include "bench_sequence.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "profiler/timer.h"
+
+void sp_bench_candidates_add(sp_bench_candidates *c, const sp_variant *v, double seconds,
+                             size_t weight_bytes) {
+  for (int k = 0; k < c->n; k++)
+    if (c->v[k]->algo == v->algo && c->bytes[k] == weight_bytes) {
+      if (c->alone[k] <= seconds) return; /* a faster twin is in */
+      for (int j = k; j + 1 < c->n; j++)
+        c->v[j] = c->v[j + 1], c->alone[j] = c->alone[j + 1], c->bytes[j] = c->bytes[j + 1];
+      c->n--;
+      break;
+    }
+  int at = c->n;
+  while (at > 0 && seconds < c->alone[at - 1]) at--;
+  if (at >= SP_BENCH_RANKS) return;
+  int last = c->n < SP_BENCH_RANKS ? c->n : SP_BENCH_RANKS - 1;
+  for (int k = last; k > at; k--)
+    c->v[k] = c->v[k - 1], c->alone[k] = c->alone[k - 1], c->bytes[k] = c->bytes[k - 1];
+  c->v[at] = v;
+  c->alone[at] = seconds;
+  c->bytes[at] = weight_bytes;
+  if (c->n < SP_BENCH_RANKS) c->n++;
+}
+
+sp_status sp_bench_time_in_sequence(const sp_bench_network *net, int configs,
+                                    const sp_variant **const *variants, int runs,
+                                    double *const *node_median, double *total) {
+  const sp_graph *g = net->graph;
+  size_t n = (size_t)g->n_nodes, k = (size_t)configs;
+  sp_executor **e = calloc(k, sizeof *e);
+  double *secs = calloc(n, sizeof *secs);
+  double *samples = malloc(k * n * (size_t)runs * sizeof *samples);
+  double *sums = malloc(k * (size_t)runs * sizeof *sums);
+  sp_status s = e && secs && samples && sums
+                    ? SP_OK
+                    : sp_fail(SP_ERR_RUNTIME, "out of memory timing %s in sequence", g->name);
+  for (size_t c = 0; !s && c < k; c++) {
+    sp_exec_options eo = net->options;
+    eo.variants = variants[c];
+    s = sp_executor_create(g, &eo, &e[c]);
+    for (int r = 0; !s && r < 3; r++) s = sp_executor_run(e[c], net->input, net->output);
+    if (!s) sp_executor_time_nodes(e[c], secs);
+  }
+  /* the configurations take turns, so that a drift of the machine's speed
+   * falls on all of them alike */
+  for (int r = 0; !s && r < runs; r++)
+    for (size_t c = 0; !s && c < k; c++) {
+      memset(secs, 0, n * sizeof *secs);
+      s = sp_executor_run(e[c], net->input, net->output);
+      double *row = samples + c * n * (size_t)runs, sum = 0;
+      for (size_t i = 1; i < n; i++) row[i * (size_t)runs + (size_t)r] = secs[i], sum += secs[i];
+      sums[c * (size_t)runs + (size_t)r] = sum;
+    }
+  for (size_t c = 0; !s && c < k; c++) {
+    node_median[c][0] = 0;
+    for (size_t i = 1; i < n; i++)
+      node_median[c][i] = sp_quantile(samples + (c * n + i) * (size_t)runs, runs, 0.5);
+    total[c] = sp_quantile(sums + c * (size_t)runs, runs, 0.5);
+  }
+  for (size_t c = 0; e && c < k; c++) sp_executor_free(e[c]);
+  free(e), free(secs), free(samples), free(sums);
+  return s;
+}
+
+/* Does this node have an r-th candidate close enough to its fastest alone? */
+static int competes(const sp_bench_candidates *c, int r) {
+  return r < c->n && c->alone[r] <= SP_BENCH_RANK_SLACK * c->alone[0];
+}
+
+sp_status sp_bench_choose_in_sequence(const sp_bench_network *net, const sp_bench_candidates *c,
+                                      int runs, const sp_variant **chosen, double *in_sequence) {
+  const sp_graph *g = net->graph;
+  int n = g->n_nodes, configs = 1;
+  for (int i = 1; i < n; i++)
+    for (int r = configs; r < SP_BENCH_RANKS; r++)
+      if (competes(&c[i], r)) configs = r + 1;
+  const sp_variant **variants[SP_BENCH_RANKS] = {0};
+  double *median[SP_BENCH_RANKS] = {0}, total[SP_BENCH_RANKS];
+  sp_status s = SP_OK;
+  for (int r = 0; r < configs; r++) {
+    variants[r] = calloc((size_t)n, sizeof *variants[r]);
+    median[r] = calloc((size_t)n, sizeof *median[r]);
+    if (!variants[r] || !median[r]) s = sp_fail(SP_ERR_RUNTIME, "out of memory");
+    for (int i = 1; !s && i < n; i++)
+      variants[r][i] = c[i].n ? c[i].v[competes(&c[i], r) ? r : 0] : NULL;
+  }
+  if (!s)
+    s = sp_bench_time_in_sequence(net, configs, (const sp_variant **const *)variants, runs, median,
+                                  total);
+  for (int i = 1; !s && i < n; i++) {
+    int best = 0;
+    for (int r = 1; r < configs; r++)
+      if (competes(&c[i], r) && median[r][i] < median[best][i]) best = r;
+    chosen[i] = c[i].n ? c[i].v[best] : NULL;
+    in_sequence[i] = median[best][i];
+    if (best)
+      printf("# in sequence: %s runs %s (alone %.4f ms, in sequence %.4f ms) rather than %s "
+             "(alone %.4f ms, in sequence %.4f ms)\n", g->nodes[i].name, chosen[i]->name,
+             1e3 * c[i].alone[best], 1e3 * median[best][i], c[i].v[0]->name,
+             1e3 * c[i].alone[0], 1e3 * median[0][i]);
+  }
+  for (int r = 0; r < configs; r++) free(variants[r]), free(median[r]);
+  return s;
+}
