@@ -22,6 +22,7 @@
 
 #include "kernels/cpu/bias_act.h"
 #include "kernels/cpu/blas_omp.h"
+#include "kernels/cpu/weight_alloc.h"
 #include "kernels/cpu/sgemm.h"
 
 /* Alignment of the engine's scratch inside the workspace (a cache line). */
@@ -69,7 +70,7 @@ sp_status sp_conv2d_gemm_pack(const sp_graph *g, const sp_node *node, void **pre
                  (WS_ALIGN / sizeof(float)); /* every group's panels on a cache line */
   size_t total = group_floats * (size_t)geo.groups * sizeof(float);
   conv_packed *p = malloc(sizeof *p);
-  float *panels = p ? aligned_alloc(WS_ALIGN, total) : NULL;
+  float *panels = p ? sp_weights_alloc(total) : NULL;
   if (!panels) {
     free(p);
     return sp_fail(SP_ERR_RUNTIME, "layer %s: out of memory packing %zu bytes of GEMM weights",

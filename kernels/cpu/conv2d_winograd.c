@@ -23,6 +23,7 @@
 #include "../kernel.h"
 #include "cpu_kernels.h"
 #include "sgemm.h"
+#include "weight_alloc.h"
 #include "winograd_transforms.h"
 
 /* Tiles of one tile row transformed at a time, so the row buffers live on
@@ -142,7 +143,7 @@ static sp_status prepare(const sp_graph *g, const sp_node *n, int m, void **prep
   const size_t head = (sizeof(wino_weights) + 63) & ~(size_t)63;
   const size_t total = head + (size_t)xi * stride * sizeof(float);
   if (!n->weight) return sp_fail(SP_ERR_INPUT, "%s: no dense weights to transform", n->name);
-  wino_weights *w = aligned_alloc(64, total); /* total is a multiple of 64 */
+  wino_weights *w = sp_weights_alloc(total);
   /* one U_ξ staged at a time: the load-time peak is the packed weights plus
    * one Cout x Cin matrix, not alpha² of them (the memory estimate's view) */
   float *u = malloc((size_t)cout * (size_t)cin * sizeof *u);
