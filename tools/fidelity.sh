@@ -52,13 +52,15 @@ PY
   done
 done
 
-$py - "$work/fidelity.csv" "$repeat" >"$work/fidelity.md" <<'PY'
+machine="$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), CPU family $(sed -n 's/^cpu family\s*: //p' /proc/cpuinfo | head -1), $(nproc) cores, $(date -u +%F)"
+$py - "$work/fidelity.csv" "$repeat" "$machine" >"$work/fidelity.md" <<'PY'
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 print("# Plan fidelity: measured against predicted\n")
 print(f"`tools/fidelity.sh`: per model a quick profile, `sense --quick --limit 300`, the Pareto front over "
       f"memory bounds (`query --sweep memory=...`), and every plan of the front run with `stackplan run "
-      f"--repeat {sys.argv[2]}` (median). Error = (measured − predicted) / predicted.\n")
+      f"--repeat {sys.argv[2]}` (median). Error = (measured − predicted) / predicted. "
+      f"Machine: {sys.argv[3]}.\n")
 print("| model | plans | latency error: median \\|e\\| | max \\|e\\| | within 10% | memory error: max \\|e\\| |")
 print("|---|--:|--:|--:|--:|--:|")
 for m in dict.fromkeys(r["model"] for r in rows):
