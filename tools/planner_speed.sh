@@ -33,14 +33,14 @@ for m in "${models[@]}"; do
   echo "   $(( $(date +%s) - start )) s" >&2
   records=$($py -c "import json,sys; print(len(json.load(open(sys.argv[1]))['records']))" "$profile")
   base=$($py -c "import json,sys; print(json.load(open(sys.argv[1]))['baseline']['accuracy'])" "$acc")
-  dense=$("$bin" plan --profile "$profile" --accuracy "$acc" | sed -n 's/.*peak memory \([0-9.]*\) MB.*/\1/p')
-  least=$("$bin" plan --profile "$profile" --accuracy "$acc" --objective memory | sed -n 's/.*peak memory \([0-9.]*\) MB.*/\1/p')
   b1=$($py -c "print(round($base - 1, 2))")
   b2=$($py -c "print(round($base - 2, 2))")
-  half=$($py -c "print(round(($dense + $least) / 2, 3))")
-  tight=$($py -c "print(round($least + 0.15 * ($dense - $least), 3))")
+  # memory bounds below what the accuracy-bounded plan uses: 70% and 50% of it
+  at_acc=$("$bin" plan --profile "$profile" --accuracy "$acc" --min-accuracy "$b1" | sed -n 's/.*peak memory \([0-9.]*\) MB.*/\1/p')
+  half=$($py -c "print(round(0.7 * $at_acc, 3))")
+  tight=$($py -c "print(round(0.5 * $at_acc, 3))")
   bound_sets=("none" "--min-accuracy $b1" "--min-accuracy $b2"
-    "--min-accuracy $b1 --max-memory $half" "--min-accuracy $b2 --max-memory $tight"
+    "--min-accuracy $b1 --max-memory $half" "--min-accuracy $b1 --max-memory $tight" "--min-accuracy $b2 --max-memory $tight"
     "--objective memory --min-accuracy $b1")
   for bounds in "${bound_sets[@]}"; do
     args=()
@@ -54,9 +54,9 @@ for m in "${models[@]}"; do
 import csv, re, sys
 m, records, bounds, solver, rc, t0, t1, path = sys.argv[1:9]
 t = open(path).read()
-pred = re.search(r"predicted: latency ([\d.]+) ms.*?peak memory ([\d.]+) MB.*?accuracy ([\d.]+)%", t)
+pred = re.search(r"predicted: latency ([\d.]+) ms.*?peak memory ([\d.]+) MB.*?accuracy (-?[\d.]+)%", t)
 sol = re.search(r"solver: \S+, (.*?) in ([\d.]+) s", t)
-status = "no plan" if rc != "0" else (sol[1] if sol else "?")
+status = ("gave up" if "gave up" in t else "infeasible") if rc != "0" else (sol[1] if sol else "?")
 csv.writer(sys.stdout, lineterminator="\n").writerow(
     [m, records, bounds, solver, status, sol[2] if sol else "", f"{float(t1) - float(t0):.3f}",
      pred[1] if pred else "", pred[2] if pred else "", pred[3] if pred else ""])
@@ -84,7 +84,7 @@ for (m, b), d in by.items():
     if i and g and i["latency_ms"] and g["latency_ms"]:
         ratio = f"{float(g['latency_ms']) / float(i['latency_ms']):.3f}"
     elif g and not g["latency_ms"]:
-        ratio = "no plan"
+        ratio = "—"
     print(f"| {m} | {i['records']} | `{b}` | {i['solve_s'] or i['status']} | {i['command_s']} | "
           f"{i['latency_ms'] or i['status']} | {g['latency_ms'] or g['status']} | {ratio} |")
 PY
