@@ -27,7 +27,8 @@ typedef struct sp_protocol_options {
   int min_runs;          /* timed runs kept before a task may stop (>= 6 for a CI) */
   int max_runs;          /* cap on kept runs per task */
   double min_seconds;    /* kept timed seconds before a task may stop */
-  double max_seconds;    /* cap on timed seconds per task, discarded batches included
+  double max_seconds;    /* cap on seconds per task, timed runs plus the untimed `before`
+                            (cache eviction) of each, discarded batches included
                             (applied once a task has 3 kept runs, or min_runs if fewer) */
   double rel_ci;         /* target half-width of the CI, relative to the median (0.03) */
   double batch_seconds;  /* length of one round-robin batch of one task */
@@ -59,7 +60,7 @@ sp_protocol_options sp_protocol_options_default(void);
 sp_protocol_options sp_protocol_options_quick(void);
 
 /* The bytes to stream through the caches before each run of a layer when
- * cold_caches is on: min(twice this core's L2 size, other_bytes),
+ * cold_caches is on: min(twice the last-level cache, other_bytes),
  * other_bytes being what the rest of the network reads and writes in one
  * run (0 when the whole network fits in L2: then nothing leaves it). */
 size_t sp_protocol_evict_bytes(const sp_protocol_options *o, double other_bytes);
@@ -81,7 +82,7 @@ typedef struct sp_protocol_task {
   int converged;             /* 1: the CI met rel_ci when the task stopped */
   int dominated;             /* 1: stopped early by race_ratio */
   int remeasured;            /* outlier batches thrown away and measured again */
-  double seconds;            /* timed seconds spent, thrown-away batches included */
+  double seconds;            /* seconds spent (timed runs and their `before`), thrown-away batches included */
 } sp_protocol_task;
 
 /* Runs the protocol over n tasks (results in each task). SP_ERR_INPUT for

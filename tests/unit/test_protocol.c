@@ -90,6 +90,23 @@ static void test_cap(void) {
   CHECK(t.timing.n == 50 && !t.converged);
 }
 
+/* A slow untimed `before` (the cache eviction) stays out of the timings but
+ * counts against the time cap: a 10 us run after 1 ms of eviction stops
+ * near 0.25 s of wall time, not after max_runs (2 s of eviction). */
+static void evict_1ms(void *ctx) { ((fake_work *)ctx)->clock->now += 1e-3; }
+
+static void test_before_counts_against_cap(void) {
+  fake_clock c = {0};
+  fake_work w = {.clock = &c, .base = 1e-5, .noise = 0.01};
+  sp_rng_seed(&w.rng, 5);
+  sp_protocol_options o = options(&c);
+  sp_protocol_task t = {.work = work, .before = evict_1ms, .ctx = &w};
+  CHECK(sp_protocol_run(&t, 1, &o) == SP_OK);
+  CHECK(fabs(t.timing.median / 1e-5 - 1) < 0.02);
+  CHECK(t.seconds >= o.max_seconds && t.seconds < o.max_seconds + 0.05);
+  CHECK(t.timing.n < 300 && t.timing.n >= o.min_runs);
+}
+
 /* A 2x slow period during some batches: those batches are thrown away and
  * measured again, and the median stays the quiet one. */
 static void test_outliers(void) {
@@ -178,6 +195,7 @@ int main(void) {
   test_ci_ranks();
   test_converges();
   test_cap();
+  test_before_counts_against_cap();
   test_outliers();
   test_round_robin();
   test_race();
