@@ -6,18 +6,22 @@
 # OUT/fidelity.csv (default results/fidelity).
 #
 #   tools/fidelity.sh [MODEL...]      default: the three zoo models at w=0.5,c=1
-#   STACKPLAN=path/to/stackplan OUT=dir REPEAT=100 tools/fidelity.sh
+#   STACKPLAN=path/to/stackplan OUT=dir REPEAT=100 ROUNDS=3 tools/fidelity.sh
+#
+# Each plan is measured in ROUNDS rounds over the whole front (`run --repeat
+# REPEAT` each); its measured latency is the median of the rounds' medians.
 set -euo pipefail
 bin=${STACKPLAN:-build/stackplan}
 out=${OUT:-results/fidelity}
 repeat=${REPEAT:-100}
+rounds=${ROUNDS:-3}
 py=/usr/bin/python3
 [[ -x $bin ]] || { echo "fidelity.sh: no stackplan binary at $bin (set STACKPLAN)" >&2; exit 2; }
 models=("$@")
 [[ ${#models[@]} -gt 0 ]] || models=(vgg16:w=0.5,c=1 resnet18:w=0.5,c=1 mobilenet:w=0.5,c=1)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-echo "model,plan,max_memory_mb,predicted_ms,measured_ms,p10_ms,p90_ms,latency_error_pct,predicted_mb,measured_mb,memory_error_pct,compressed_layers" >"$work/fidelity.csv"
+echo "model,plan,max_memory_mb,predicted_ms,measured_ms,p10_ms,p90_ms,latency_error_pct,predicted_mb,measured_mb,memory_error_pct,compressed_layers,round_medians_ms" >"$work/fidelity.csv"
 
 for m in "${models[@]}"; do
   tag=${m//[:=,\/]/_}
@@ -37,41 +41,61 @@ for m in "${models[@]}"; do
     mem=$($py -c "import json; print(json.load(open('$work/$tag.front.json'))['points'][$i]['bounds']['max_memory_mb'])")
     "$bin" plan --profile "$work/$tag.p.json" --accuracy "$work/$tag.a.json" --max-memory "$mem" \
       --out "$work/$tag.$i.plan.json" >/dev/null
-    "$bin" run "$work/$tag.$i.plan.json" --repeat "$repeat" >"$work/run.txt"
-    $py - "$m" "$i" "$mem" "$work/run.txt" "$work/$tag.$i.plan.json" >>"$work/fidelity.csv" <<'PY'
-import csv, json, re, sys
-model, i, mem, run, plan = sys.argv[1:6]
-t = open(run).read()
-lat = re.search(r"latency \(ms\)\s+([\d.]+)\s+([\d.]+)\s+([-+\d.]+)%\s+\(p10 ([\d.]+), p90 ([\d.]+)", t)
-mb = re.search(r"peak memory \(MB\)\s+([\d.]+)\s+([\d.]+)\s+([-+\d.]+)%", t)
+    echo "$mem" >"$work/$tag.$i.mem"
+  done
+  # rounds over the whole front, so that a slow phase of the machine (tens of
+  # seconds) falls on every plan alike rather than on a few
+  for ((r = 0; r < rounds; r++)); do
+    for ((i = 0; i < n; i++)); do
+      "$bin" run "$work/$tag.$i.plan.json" --repeat "$repeat" >"$work/$tag.$i.run$r.txt"
+    done
+  done
+  for ((i = 0; i < n; i++)); do
+    $py - "$m" "$i" "$(cat "$work/$tag.$i.mem")" "$work/$tag.$i.plan.json" "$work/$tag.$i".run*.txt \
+      >>"$work/fidelity.csv" <<'PY'
+import csv, json, re, statistics, sys
+model, i, mem, plan, runs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
+lat, mb = [], None
+for run in runs:
+    t = open(run).read()
+    m = re.search(r"latency \(ms\)\s+([\d.]+)\s+([\d.]+)\s+([-+\d.]+)%\s+\(p10 ([\d.]+), p90 ([\d.]+)", t)
+    lat.append([float(x) for x in m.groups()[:2] + m.groups()[3:]])
+    mb = re.search(r"peak memory \(MB\)\s+([\d.]+)\s+([\d.]+)\s+([-+\d.]+)%", t)
+pred = lat[0][0]
+med = statistics.median(r[1] for r in lat)
+p10 = statistics.median(r[2] for r in lat)
+p90 = statistics.median(r[3] for r in lat)
+rounds = " ".join(f"{r[1]:.4f}" for r in lat)
 p = json.load(open(plan))
 comp = sum(1 for l in p["layers"] if l["compression"]["kind"] != "none" or l["compression"]["keep_out"] < 1)
 csv.writer(sys.stdout, lineterminator="\n").writerow(
-    [model, i, mem, lat[1], lat[2], lat[4], lat[5], lat[3], mb[1], mb[2], mb[3], comp])
+    [model, i, mem, f"{pred:.4f}", f"{med:.4f}", f"{p10:.4f}", f"{p90:.4f}",
+     f"{100 * (med - pred) / pred:+.1f}", mb[1], mb[2], mb[3], comp, rounds])
 PY
   done
 done
 
 machine="$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), CPU family $(sed -n 's/^cpu family\s*: //p' /proc/cpuinfo | head -1), $(nproc) cores, $(date -u +%F)"
-$py - "$work/fidelity.csv" "$repeat" "$machine" >"$work/fidelity.md" <<'PY'
+$py - "$work/fidelity.csv" "$repeat" "$machine" "$rounds" >"$work/fidelity.md" <<'PY'
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 print("# Plan fidelity: measured against predicted\n")
 print(f"`tools/fidelity.sh`: per model a quick profile, `sense --quick --limit 300`, the Pareto front over "
       f"memory bounds (`query --sweep memory=...`), and every plan of the front run with `stackplan run "
-      f"--repeat {sys.argv[2]}` (median). Error = (measured − predicted) / predicted. "
+      f"--repeat {sys.argv[2]}` in {sys.argv[4]} rounds over the front (median of the rounds' medians). Error = (measured − predicted) / predicted. "
       f"Machine: {sys.argv[3]}.\n")
-print("| model | plans | latency error: median \\|e\\| | max \\|e\\| | within 10% | memory error: max \\|e\\| |")
-print("|---|--:|--:|--:|--:|--:|")
+print("| model | plans | latency error: median \\|e\\| | median e (bias) | max \\|e\\| | within 10% | memory error: max \\|e\\| |")
+print("|---|--:|--:|--:|--:|--:|--:|")
 for m in dict.fromkeys(r["model"] for r in rows):
-    e = [abs(float(r["latency_error_pct"])) for r in rows if r["model"] == m]
+    signed = [float(r["latency_error_pct"]) for r in rows if r["model"] == m]
+    e = [abs(x) for x in signed]
     me = [abs(float(r["memory_error_pct"])) for r in rows if r["model"] == m]
-    print(f"| {m} | {len(e)} | {statistics.median(e):.1f}% | {max(e):.1f}% | {sum(x <= 10 for x in e)}/{len(e)} | {max(me):.1f}% |")
-print("\n| model | plan | max memory (MB) | compressed layers | predicted ms | measured ms (p10–p90) | error | memory pred/meas (MB) |")
-print("|---|--:|--:|--:|--:|--:|--:|--:|")
+    print(f"| {m} | {len(e)} | {statistics.median(e):.1f}% | {statistics.median(signed):+.1f}% | {max(e):.1f}% | {sum(x <= 10 for x in e)}/{len(e)} | {max(me):.1f}% |")
+print("\n| model | plan | max memory (MB) | compressed layers | predicted ms | measured ms (p10–p90) | error | memory pred/meas (MB) | round medians (ms) |")
+print("|---|--:|--:|--:|--:|--:|--:|--:|--:|")
 for r in rows:
     print(f"| {r['model']} | {r['plan']} | {float(r['max_memory_mb']):.3f} | {r['compressed_layers']} | {r['predicted_ms']} | "
-          f"{r['measured_ms']} ({r['p10_ms']}–{r['p90_ms']}) | {float(r['latency_error_pct']):+.1f}% | {r['predicted_mb']}/{r['measured_mb']} |")
+          f"{r['measured_ms']} ({r['p10_ms']}–{r['p90_ms']}) | {float(r['latency_error_pct']):+.1f}% | {r['predicted_mb']}/{r['measured_mb']} | {r['round_medians_ms']} |")
 PY
 mkdir -p "$out"
 mv "$work/fidelity.csv" "$work/fidelity.md" "$out/"
