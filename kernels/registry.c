@@ -18,6 +18,7 @@
 /* Predicates and workspace functions are declared by the kernels that use them. */
 #include "cl/cl_kernels.h"
 #include "cpu/cpu_kernels.h"
+#include "cpu/ternary_blocked.h"
 
 static const sp_variant variants[] = {
 #define SP_VARIANT_PREPARED(sym, op_, fmt, algo_, backend_, supports_, workspace_, prepare_,     \

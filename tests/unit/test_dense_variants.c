@@ -9,11 +9,14 @@
  * and 2; the activation and bias cycle with the case. Workspaces are
  * allocated to the exact size the variant asked for, so AddressSanitizer
  * builds catch any write past them. Winograd (its own error bound), the
- * compressed formats and OpenCL are tested elsewhere. */
+ * CSR and OpenCL are tested elsewhere; the ternary variants run on a
+ * ternarised copy of every conv and fc layer here (and on random geometry in
+ * test_ops). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/compress.h"
 #include "kernels/registry.h"
 #include "testing.h"
 
@@ -88,11 +91,13 @@ static const layer LAYERS[] = {
 };
 
 /* The variants under test: every dense or weightless CPU one but the
- * references, Winograd (tested with its own error bound), anything of a
- * compressed format and the OpenCL ones (device buffers, own tests). */
-static int under_test(const sp_variant *v) {
-  return v->algo != SP_ALGO_REFERENCE && v->algo != SP_ALGO_WINOGRAD &&
-         (v->format == SP_FORMAT_DENSE || v->format == SP_FORMAT_NONE) &&
+ * references, Winograd (tested with its own error bound), CSR and the OpenCL
+ * ones (device buffers, own tests); the ternary ones on a ternarised copy of
+ * each conv and fc layer (`ternary` set), the others on the float weights. */
+static int under_test(const sp_variant *v, int ternary) {
+  int format_ok = ternary ? v->format == SP_FORMAT_TERNARY
+                          : v->format == SP_FORMAT_DENSE || v->format == SP_FORMAT_NONE;
+  return format_ok && v->algo != SP_ALGO_REFERENCE && v->algo != SP_ALGO_WINOGRAD &&
          v->backend != SP_BACKEND_OPENCL && v->backend != SP_BACKEND_CLBLAST;
 }
 
@@ -172,6 +177,48 @@ static size_t reduction_length(const sp_graph *g, const sp_node *n) {
   }
 }
 
+/* Every variant of the set (`ternary` or not) that supports node 1 of g,
+ * at batch 1 and 2 and threads 1 and 2, against the reference on the same
+ * weights. */
+static void check_layer(const layer *l, int li, const sp_graph *g, int ternary,
+                        const sp_variant *variants, int count, int *ran) {
+  const sp_node *n = &g->nodes[1];
+  for (int batch = 1; batch <= 2; batch++) {
+    size_t in_count = (size_t)batch * sp_dims_count(g->input) + 7; /* + the add shift */
+    size_t out_count = (size_t)batch * sp_dims_count(n->out);
+    float lo = l->op == SP_OP_SOFTMAX ? -8.0f : -1.0f;
+    float *in = random_floats(in_count, 0x1234 + (uint64_t)(li * 2 + batch), lo, -lo);
+    float *in_copy = malloc(in_count * sizeof *in_copy);
+    memcpy(in_copy, in, in_count * sizeof *in);
+    float *want = malloc(out_count * sizeof *want), *got = malloc(out_count * sizeof *got);
+    for (size_t i = 0; i < out_count; i++) want[i] = NAN;
+    run(sp_registry_reference(n->op), g, batch, 1, in, want);
+    /* Sums of K products of values in [-1, 1], reordered (blocked GEMM,
+     * 16 partial sums a vector, FMA; the ternary kernels sum the +1 and -1
+     * inputs apart, then scale): differences grow like 1e-7 * K at worst
+     * (test_ops measures this bound with a 10x margin); rtol covers the
+     * large outputs of deep reductions (|y| ~ sqrt(K)). A missing or
+     * misplaced term (~0.3 or more) still fails. */
+    float atol = 1e-5f + 1e-6f * (float)reduction_length(g, n), rtol = 1e-4f;
+    for (int vi = 0; vi < count; vi++) {
+      const sp_variant *v = &variants[vi];
+      if (!under_test(v, ternary) || !sp_variant_supports(v, g, n)) continue;
+      for (int threads = 1; threads <= 2; threads++) {
+        for (size_t i = 0; i < out_count; i++) got[i] = NAN;
+        run(v, g, batch, threads, in, got);
+        char what[160];
+        snprintf(what, sizeof what, "%s on %s (in %dx%dx%d, out %dx%dx%d, batch %d, threads %d)",
+                 v->name, l->what, l->c, l->h, l->w, n->out.c, n->out.h, n->out.w, batch,
+                 threads);
+        CHECK_MSG(sp_test_close(what, got, want, out_count, atol, rtol), "%s", what);
+        CHECK_MSG(memcmp(in, in_copy, in_count * sizeof *in) == 0, "%s wrote its input", what);
+        ran[vi]++;
+      }
+    }
+    free(in), free(in_copy), free(want), free(got);
+  }
+}
+
 int main(void) {
   int count = 0;
   const sp_variant *variants = sp_registry_variants(&count);
@@ -181,44 +228,17 @@ int main(void) {
     const layer *l = &LAYERS[li];
     sp_graph *g = build(l, li);
     if (!g) continue;
-    const sp_node *n = &g->nodes[1];
-    for (int batch = 1; batch <= 2; batch++) {
-      size_t in_count = (size_t)batch * sp_dims_count(g->input) + 7; /* + the add shift */
-      size_t out_count = (size_t)batch * sp_dims_count(n->out);
-      float lo = l->op == SP_OP_SOFTMAX ? -8.0f : -1.0f;
-      float *in = random_floats(in_count, 0x1234 + (uint64_t)(li * 2 + batch), lo, -lo);
-      float *in_copy = malloc(in_count * sizeof *in_copy);
-      memcpy(in_copy, in, in_count * sizeof *in);
-      float *want = malloc(out_count * sizeof *want), *got = malloc(out_count * sizeof *got);
-      for (size_t i = 0; i < out_count; i++) want[i] = NAN;
-      run(sp_registry_reference(n->op), g, batch, 1, in, want);
-      /* Sums of K products of values in [-1, 1], reordered (blocked GEMM,
-       * 16 partial sums a vector, FMA): differences grow like 1e-7 * K at
-       * worst (test_ops measures this bound with a 10x margin); rtol covers
-       * the large outputs of deep reductions (|y| ~ sqrt(K)). A missing or
-       * misplaced term (~0.3 or more) still fails. */
-      float atol = 1e-5f + 1e-6f * (float)reduction_length(g, n), rtol = 1e-4f;
-      for (int vi = 0; vi < count; vi++) {
-        const sp_variant *v = &variants[vi];
-        if (!under_test(v) || !sp_variant_supports(v, g, n)) continue;
-        for (int threads = 1; threads <= 2; threads++) {
-          for (size_t i = 0; i < out_count; i++) got[i] = NAN;
-          run(v, g, batch, threads, in, got);
-          char what[160];
-          snprintf(what, sizeof what, "%s on %s (in %dx%dx%d, out %dx%dx%d, batch %d, threads %d)",
-                   v->name, l->what, l->c, l->h, l->w, n->out.c, n->out.h, n->out.w, batch,
-                   threads);
-          CHECK_MSG(sp_test_close(what, got, want, out_count, atol, rtol), "%s", what);
-          CHECK_MSG(memcmp(in, in_copy, in_count * sizeof *in) == 0, "%s wrote its input", what);
-          ran[vi]++;
-        }
-      }
-      free(in), free(in_copy), free(want), free(got);
+    check_layer(l, li, g, 0, variants, count, ran);
+    if (l->op == SP_OP_CONV2D || l->op == SP_OP_FC) {
+      /* TWN threshold varied with the layer: 0.5 .. 0.9 of mean |w| */
+      sp_status s = sp_compress_ternary(g, 1, 0.5 + 0.1 * (li % 5));
+      CHECK_MSG(s == SP_OK, "%s: ternarising: %s", l->what, sp_last_error());
+      if (!s) check_layer(l, li, g, 1, variants, count, ran);
     }
     sp_graph_free(g);
   }
   for (int vi = 0; vi < count; vi++) {
-    if (!under_test(&variants[vi])) continue;
+    if (!under_test(&variants[vi], 0) && !under_test(&variants[vi], 1)) continue;
     printf("%-28s %3d runs\n", variants[vi].name, ran[vi]);
     CHECK_MSG(ran[vi] > 0, "%s never ran on a realistic layer", variants[vi].name);
   }
