@@ -151,25 +151,36 @@ static void skip_dominated(run_state *st, sp_profile_layer *l, int n, unsigned *
   *judged |= formats;
 }
 
-/* Bytes node i reads and writes in one run (weights and output), with the
- * network pruned uniformly to keep fraction f: weights scale with f² (both
- * channel counts), outputs with f. */
-static double node_bytes(const run_state *st, int i, double f) {
-  const sp_node *n = &st->g->nodes[i];
-  return (double)sp_node_weight_bytes(st->g, n) * f * f +
-         (double)st->p->config.batch * (double)sp_dims_count(n->out) * sizeof(float) * f;
+/* Bytes of node i's weights with the network pruned uniformly to keep
+ * fraction f: they scale with f² (both channel counts). */
+static double node_weight_bytes(const run_state *st, int i, double f) {
+  return (double)sp_node_weight_bytes(st->g, &st->g->nodes[i]) * f * f;
+}
+
+/* The activation bytes a run of the network touches: the executor reuses
+ * its buffers by liveness, so not the sum of all outputs but about the
+ * largest inputs-plus-output of one node, scaled by the keep f. */
+static double activation_bytes(const run_state *st, double f) {
+  double peak = 0;
+  for (int i = 1; i < st->g->n_nodes; i++) {
+    const sp_node *n = &st->g->nodes[i];
+    double b = (double)sp_dims_count(n->out);
+    for (int j = 0; j < n->n_inputs; j++) b += (double)sp_dims_count(sp_node_in(st->g, n, j));
+    if (b > peak) peak = b;
+  }
+  return peak * (double)st->p->config.batch * sizeof(float) * f;
 }
 
 /* What passes through the caches between two runs of node `node` inside
  * the network, the case's output keep taken as the network's: the other
- * nodes' bytes — 0 when the whole network fits in L2, as then it all stays
- * there (sp_protocol_evict_bytes caps the rest). */
+ * nodes' weights and the activation buffers — 0 when all of it fits in L2,
+ * as then it stays there (sp_protocol_evict_bytes caps the rest). */
 static double other_bytes(const run_state *st, int node, const sp_profile_case *c) {
   const sp_profile_group *gr = &st->p->groups[st->p->layers[node - 1].group_out];
-  double f = gr->keep[c->level_out], total = 0, own = node_bytes(st, node, f);
+  double f = gr->keep[c->level_out], total = activation_bytes(st, f);
   for (int i = 1; i < st->g->n_nodes; i++)
-    if (i != node) total += node_bytes(st, i, f);
-  return sp_protocol_fits_l2(total + own) ? 0 : total;
+    if (i != node) total += node_weight_bytes(st, i, f);
+  return sp_protocol_fits_l2(total + node_weight_bytes(st, node, f)) ? 0 : total;
 }
 
 static sp_status measure_case(run_state *st, int layer, const sp_profile_case *c, unsigned *judged) {
