@@ -90,7 +90,7 @@ PAPER_MEM = {
 }
 TECH_LABEL = {"plain": "plain (dense, default kernels)", "direct": "plain (dense, direct conv)",
               "csr": "weight pruning, CSR (csr_direct)", "csrim2col": "weight pruning, CSR (csr_im2col)",
-              "keep": "channel pruning (dense)", "ternary": "ternary (2-bit codes)"}
+              "keep": "channel pruning (dense)", "ternary": "ternary (2-bit bitplanes)"}
 SHORT = {"plain": "plain", "direct": "plain-direct", "csr": "CSR", "csrim2col": "CSR-im2col",
          "keep": "channel", "ternary": "ternary"}
 MIB = 1048576.0
@@ -207,7 +207,8 @@ def cmd_tcheck(root):
 def cmd_spec(ident_json, info_json, tech, rate, threads):
     """Two lines: the --compress spec and the --variant spec (either may be empty)."""
     ident = json.load(open(ident_json))
-    ops = {l["name"]: l["op"] for l in json.load(open(info_json))["layers"]}
+    layers = {l["name"]: l for l in json.load(open(info_json))["layers"]}
+    ops = {n: l["op"] for n, l in layers.items()}
     suf = "omp" if int(threads) > 1 else "serial"
     comp, var = [], []
     for l in ident["layers"]:
@@ -223,7 +224,12 @@ def cmd_spec(ident_json, info_json, tech, rate, threads):
                 var.append(f"{l}=conv2d__csr_direct_{suf}")
         elif tech == "ternary":
             comp.append(f"ternary:{l}={rate}")
-            var.append(f"{l}=" + (f"fc__ternary_{suf}" if is_fc else f"conv2d__ternary_{suf}"))
+            # bitplane kernels where they apply; depthwise walks the codes
+            pointwise = ops[l].startswith("conv2d 1x1/1 ") and \
+                layers[l]["inputs"][0][1:] == layers[l]["output"][1:]
+            kernel = ("fc__ternary_blocked" if is_fc else "conv2d__ternary" if dw else
+                      "conv2d__ternary_1x1" if pointwise else "conv2d__ternary_im2col")
+            var.append(f"{l}={kernel}_{suf}")
         elif tech == "direct" and not is_fc:
             var.append(f"{l}=conv2d__direct_{suf}")
     if tech == "keep":
@@ -424,8 +430,8 @@ def cmd_report(stage, meta_json, out_md):
     w(f"| binary | `{meta['binary']}` (repository at {meta['git']}) |")
     w(f"| models | `vgg16:w=0.5,c=1`, `resnet18:w=0.5,c=1`, `mobilenet:w=0.5,c=1` (zoo specs, seeded random "
       f"weights: same structure as the trained `models/<m>.onnx`; memory and latency do not depend on the "
-      f"weight values, except the ternary kernel, which skips all-zero code bytes, so its time depends on "
-      f"the sparsity t gives) |")
+      f"weight values, except the depthwise ternary kernel, which skips all-zero code bytes, so its time "
+      f"depends on the sparsity t gives) |")
     w(f"| latency | `stackplan infer MODEL ... --threads T --repeat {meta['repeat']}`: median of {meta['repeat']} "
       f"runs after 2 warm-up runs, batch 1; {meta['passes']} such series per configuration, the even ones in "
       f"reverse order, and the **lower of the series' medians** is quoted (every series, with p10 and p90, is "
@@ -457,8 +463,9 @@ def cmd_report(stage, meta_json, out_md):
       "layers keep `csr_direct`, which im2col does not support), `fc__csr_*` |")
     w("| channel pruning | `keep:G=k` on every prunable group | registry defaults (the layers stay dense, "
       "only smaller) |")
-    w("| ternary | `ternary:L=t` on every conv/fc | `conv2d__ternary_serial`/`_omp`, `fc__ternary_serial`/`_omp` "
-      "(2-bit packed codes) |\n")
+    w("| ternary | `ternary:L=t` on every conv/fc | 2 bits a weight as +1/-1 bitplanes: "
+      "`conv2d__ternary_1x1_*` (pointwise), `conv2d__ternary_im2col_*` (other ungrouped convs), "
+      "`fc__ternary_blocked_*`; depthwise layers walk the packed codes (`conv2d__ternary_*`) |\n")
     w("Rates. The paper's are after fine-tuning, for trained CIFAR-10 models; here the **Table IV analogue "
       "and Figure 4 use the paper's accuracy-elbow rates (Table III)** and the **Table VI analogue and "
       "Figure 5 use the fixed-accuracy rates** chosen as below. Channel pruning rate r is read as the "
@@ -787,7 +794,9 @@ def findings(med, M, threads, bad):
         f"**Ternary not faster than dense: {verdict(y, n, u)}** (finding 2) — slower in {len(y)} of "
         f"{len(tr)} cases, faster in {len(n)}; ternary / plain {rng(clean_tr)} where neither is †"
         + ("" if not n else "; faster in " + ", ".join(f"{l} ({rtxt(r)})" for l, r in n))
-        + ". Its kernel adds shifted input planes per nonzero 2-bit code, without GEMM blocking.")
+        + ". Its kernels add each input value under +1/-1 bitmasks into 16 output channels at once "
+        "(no multiplies, no branch on the codes), but without the dense GEMM's register and cache blocking; "
+        "depthwise layers walk the codes.")
 
     # memory: CSR and ternary
     csr_w = {(st, m): wts(st, m, "csr") / wts(st, m, "plain") for st, m in mcases}
