@@ -16,11 +16,11 @@ struct sp_executor {
   void **prepared;            /* per node: the variant's converted weights, or NULL */
   size_t *weight_bytes;       /* per node: bytes of the weights it runs from */
   int *buffer_of;             /* per node: index into buffers (-1 for the input) */
+  int *workspace_of;          /* per host node: the buffer lent as its workspace for its
+                                 own step (-1: none), as the planner counts memory */
   int n_buffers;
   float **buffers;
   size_t *buffer_floats;
-  float *workspace;
-  size_t workspace_bytes;
   size_t peak_live_bytes;     /* largest sum of live activations over the steps */
   size_t resident_weight_bytes;  /* graph arrays still held + prepared copies, after load */
   size_t load_peak_weight_bytes; /* the most weight bytes held at once while preparing */
@@ -62,10 +62,9 @@ static sp_status choose_variants(sp_executor *e) {
                      sp_op_name(n->op));
     e->variant[i] = v;
     e->on_device[i] = (unsigned char)sp_variant_on_device(v);
-    if (v->workspace_bytes) {
+    if (v->workspace_bytes && e->on_device[i]) {
       size_t ws = v->workspace_bytes(g, n, e->opt.batch);
-      size_t *max = e->on_device[i] ? &e->device_workspace_bytes : &e->workspace_bytes;
-      if (ws > *max) *max = ws;
+      if (ws > e->device_workspace_bytes) e->device_workspace_bytes = ws;
     }
     if (e->on_device[i] && !e->device) {
       sp_status s = sp_cl_device_get(e->opt.device, &e->device);
@@ -111,14 +110,34 @@ static sp_status prepare_weights(sp_executor *e) {
   return SP_OK;
 }
 
+/* A buffer of at least `need` floats among those not busy: the smallest free
+ * one that fits, else the largest free one (grown), else a new one. */
+static int take_buffer(sp_executor *e, const int *busy, size_t need) {
+  int fit = -1, largest = -1;
+  for (int b = 0; b < e->n_buffers; b++) {
+    if (busy[b]) continue;
+    if (e->buffer_floats[b] >= need && (fit < 0 || e->buffer_floats[b] < e->buffer_floats[fit]))
+      fit = b;
+    if (largest < 0 || e->buffer_floats[b] > e->buffer_floats[largest]) largest = b;
+  }
+  int best = fit >= 0 ? fit : largest;
+  if (best < 0) best = e->n_buffers++;
+  if (e->buffer_floats[best] < need) e->buffer_floats[best] = need;
+  return best;
+}
+
 /* Assigns every node output a buffer, reusing a buffer once the last reader
- * of its previous tenant has run. Sizes only; allocation follows. */
+ * of its previous tenant has run. A host node's workspace is a tenant of a
+ * free buffer for that node's step only, so that activations and
+ * workspaces together take about the largest (live activations + workspace)
+ * of any step — the planner's memory rows — rather than the peak of
+ * activations plus the largest workspace. Sizes only; allocation follows. */
 static sp_status plan_buffers(sp_executor *e) {
   const sp_graph *g = e->graph;
   int n = g->n_nodes;
   int *last_use = malloc((size_t)n * sizeof *last_use);
-  int *busy = calloc((size_t)n, sizeof *busy);
-  e->buffer_floats = calloc((size_t)n, sizeof *e->buffer_floats);
+  int *busy = calloc((size_t)n + 1, sizeof *busy); /* outputs, plus one workspace at a time */
+  e->buffer_floats = calloc((size_t)n + 1, sizeof *e->buffer_floats);
   if (!last_use || !busy || !e->buffer_floats) {
     free(last_use);
     free(busy);
@@ -132,19 +151,15 @@ static sp_status plan_buffers(sp_executor *e) {
   size_t live = 0; /* floats of the outputs alive at this step (the input is the caller's) */
   for (int i = 1; i < n; i++) {
     size_t need = (size_t)e->opt.batch * sp_dims_count(g->nodes[i].out);
-    /* smallest free buffer that fits, else the largest free one (grown) */
-    int fit = -1, largest = -1;
-    for (int b = 0; b < e->n_buffers; b++) {
-      if (busy[b]) continue;
-      if (e->buffer_floats[b] >= need && (fit < 0 || e->buffer_floats[b] < e->buffer_floats[fit]))
-        fit = b;
-      if (largest < 0 || e->buffer_floats[b] > e->buffer_floats[largest]) largest = b;
-    }
-    int best = fit >= 0 ? fit : largest;
-    if (best < 0) best = e->n_buffers++;
-    if (e->buffer_floats[best] < need) e->buffer_floats[best] = need;
+    int best = take_buffer(e, busy, need);
     busy[best] = 1;
     e->buffer_of[i] = best;
+    e->workspace_of[i] = -1;
+    const sp_variant *v = e->variant[i];
+    if (!e->on_device[i] && v->workspace_bytes) {
+      size_t ws = v->workspace_bytes(g, &g->nodes[i], e->opt.batch);
+      if (ws) e->workspace_of[i] = take_buffer(e, busy, (ws + sizeof(float) - 1) / sizeof(float));
+    }
     live += need;
     if (live * sizeof(float) > e->peak_live_bytes) e->peak_live_bytes = live * sizeof(float);
     for (int j = 0; j < g->nodes[i].n_inputs; j++) {
@@ -194,13 +209,14 @@ sp_status sp_executor_create(const sp_graph *g, const sp_exec_options *opt, sp_e
   size_t n = (size_t)g->n_nodes;
   e->variant = calloc(n, sizeof *e->variant);
   e->buffer_of = calloc(n, sizeof *e->buffer_of);
+  e->workspace_of = calloc(n, sizeof *e->workspace_of);
   e->node_out = calloc(n, sizeof *e->node_out);
   e->prepared = calloc(n, sizeof *e->prepared);
   e->weight_bytes = calloc(n, sizeof *e->weight_bytes);
   e->on_device = calloc(n, 1);
   e->host_valid = calloc(n, 1);
   e->device_valid = calloc(n, 1);
-  sp_status s = (!e->variant || !e->buffer_of || !e->node_out || !e->prepared || !e->weight_bytes ||
+  sp_status s = (!e->variant || !e->buffer_of || !e->workspace_of || !e->node_out || !e->prepared || !e->weight_bytes ||
                  !e->on_device || !e->host_valid || !e->device_valid)
                     ? sp_fail(SP_ERR_RUNTIME, "out of memory creating executor for %s", g->name)
                     : SP_OK;
@@ -215,10 +231,6 @@ sp_status sp_executor_create(const sp_graph *g, const sp_exec_options *opt, sp_e
       e->buffers[b] = malloc(e->buffer_floats[b] * sizeof(float));
       if (!e->buffers[b]) s = sp_fail(SP_ERR_RUNTIME, "out of memory for activations of %s", g->name);
     }
-  }
-  if (!s && e->workspace_bytes) {
-    e->workspace = malloc(e->workspace_bytes);
-    if (!e->workspace) s = sp_fail(SP_ERR_RUNTIME, "out of memory for workspace of %s", g->name);
   }
   if (s) {
     sp_executor_free(e);
@@ -274,7 +286,7 @@ sp_status sp_executor_run(sp_executor *e, const float *input, float *output) {
       a.workspace_mem = e->device_workspace;
     } else {
       a.out = e->node_out[i];
-      a.workspace = e->workspace;
+      a.workspace = e->workspace_of[i] >= 0 ? e->buffers[e->workspace_of[i]] : NULL;
     }
     for (int j = 0; j < n->n_inputs; j++) {
       int p = n->inputs[j];
@@ -332,7 +344,10 @@ size_t sp_executor_activation_bytes(const sp_executor *e) {
   return total;
 }
 
-size_t sp_executor_workspace_bytes(const sp_executor *e) { return e->workspace_bytes; }
+size_t sp_executor_workspace_bytes(const sp_executor *e) {
+  (void)e; /* host workspaces are tenants of the activation buffers */
+  return 0;
+}
 
 size_t sp_executor_peak_live_bytes(const sp_executor *e) { return e->peak_live_bytes; }
 
@@ -373,9 +388,9 @@ void sp_executor_free(sp_executor *e) {
   for (int b = 0; e->buffers && b < e->n_buffers; b++) free(e->buffers[b]);
   free(e->buffers);
   free(e->buffer_floats);
-  free(e->workspace);
   free(e->variant);
   free(e->buffer_of);
+  free(e->workspace_of);
   free(e->node_out);
   free(e);
 }

@@ -68,10 +68,15 @@ static float *run_executor(const sp_graph *g, const sp_exec_options *opt, const 
   sp_status s = sp_executor_create(g, opt, &e);
   CHECK_MSG(s == SP_OK, "%s", sp_last_error());
   if (s) return NULL;
-  /* the residual check means something only if buffers are actually shared */
+  /* the residual check means something only if buffers are actually shared:
+   * fewer bytes than every output and every workspace (they are buffer
+   * tenants too) side by side */
   size_t unshared = 0;
-  for (int i = 1; i < g->n_nodes; i++)
+  for (int i = 1; i < g->n_nodes; i++) {
+    const sp_variant *v = sp_executor_variant(e, i);
     unshared += (size_t)opt->batch * sp_dims_count(g->nodes[i].out) * sizeof(float);
+    if (v->workspace_bytes) unshared += v->workspace_bytes(g, &g->nodes[i], opt->batch);
+  }
   CHECK_MSG(sp_executor_activation_bytes(e) < unshared, "%zu bytes: no buffer reused",
             sp_executor_activation_bytes(e));
   float *out = malloc((size_t)opt->batch * sp_dims_count(g->nodes[g->output].out) * sizeof *out);
