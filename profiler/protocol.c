@@ -197,6 +197,9 @@ static int step(task_state *s, sp_protocol_task *task, const sp_protocol_options
   }
   s->batch_start[s->n_batches] = s->n;
   s->batch_len[s->n_batches++] = runs;
+  /* the untimed `before` (cache eviction) counts against the cap and the
+   * batch length: streaming up to twice the LLC can cost 100x a µs-scale
+   * layer's run */
   double before_seconds = 0;
   for (int r = 0; r < runs; r++) {
     double tb = now(o);
@@ -206,12 +209,9 @@ static int step(task_state *s, sp_protocol_task *task, const sp_protocol_options
     double dt = now(o) - t0;
     s->t[s->n++] = dt;
     before_seconds += t0 - tb;
+    task->seconds += dt + (t0 - tb);
   }
-  /* the untimed eviction counts against the cap and the batch length:
-   * streaming up to twice the LLC can cost 100x a µs-scale layer's run */
   double batch_median = median_of(s->t + s->n - runs, runs, *scratch);
-  for (int k = s->n - runs; k < s->n; k++) task->seconds += s->t[k];
-  task->seconds += before_seconds;
   s->per_batch = per_batch_for(o, batch_median + before_seconds / runs);
   drop_outliers(s, task, o, *scratch);
   double kept = 0;

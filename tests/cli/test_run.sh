@@ -32,9 +32,9 @@ for what in "latency (ms)" "peak memory (MB)" "accuracy (%)" "sum of layers"; do
 done
 # memory is deterministic: the weights the executor holds are the planner's
 # (each layer's format), exactly. The executor's activation buffers (shared
-# by liveness) and its one workspace (the largest layer's) hold more than the
-# planner's peak step (live tensors + that step's workspace) by up to a
-# workspace: a fifth on this tiny model, under 1% on the shipped ones
+# by liveness, each host workspace a tenant for its own step) hold more than
+# the planner's peak step (live tensors + that step's workspace) where the
+# greedy buffer reuse packs them loosely: up to a fifth on this tiny model
 mem_err=$(sed -n 's/^peak memory (MB) *[0-9.]* *[0-9.]* *\([-+0-9.]*\)%.*/\1/p' "$tmp/out")
 $py -c "import sys; sys.exit(0 if -1 <= float('${mem_err:-nan}') <= 20 else 1)" && ok ||
   fail "memory error ${mem_err}% not in [-1, 20]%: $(grep 'peak memory' "$tmp/out")"
