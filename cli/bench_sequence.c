@@ -7,9 +7,10 @@
 #include "profiler/timer.h"
 
 void sp_bench_candidates_add(sp_bench_candidates *c, const sp_variant *v, double seconds,
-                             size_t weight_bytes) {
+                             size_t weight_bytes, int threads) {
   for (int k = 0; k < c->n; k++)
-    if (c->v[k]->algo == v->algo && c->bytes[k] == weight_bytes) {
+    if (c->v[k]->algo == v->algo && c->bytes[k] == weight_bytes &&
+        (threads == 1 || c->v[k]->backend == v->backend)) {
       if (c->alone[k] <= seconds) return; /* a faster twin is in */
       for (int j = k; j + 1 < c->n; j++)
         c->v[j] = c->v[j + 1], c->alone[j] = c->alone[j + 1], c->bytes[j] = c->bytes[j + 1];

@@ -16,7 +16,7 @@
 
 /* How many of a layer's fastest variants alone compete in sequence, and how
  * much slower alone than the fastest one may be to compete. */
-#define SP_BENCH_RANKS 3
+#define SP_BENCH_RANKS 4
 #define SP_BENCH_RANK_SLACK 2.0
 
 typedef struct sp_bench_candidates {
@@ -28,9 +28,12 @@ typedef struct sp_bench_candidates {
 
 /* Inserts v with median `seconds` if it is among the SP_BENCH_RANKS fastest.
  * Candidates differ in what they stream: of two with the same algorithm and
- * weight bytes (the serial and OpenMP twins) only the faster one is kept. */
+ * weight bytes only the faster one is kept, and at `threads` 1 that includes
+ * the serial and OpenMP twins. At more threads both twins stay: a layer split
+ * like its producer reads its input from its own core's cache, so MobileNet's
+ * small depthwise layers, faster serial alone, are faster split in sequence. */
 void sp_bench_candidates_add(sp_bench_candidates *c, const sp_variant *v, double seconds,
-                             size_t weight_bytes);
+                             size_t weight_bytes, int threads);
 
 /* One network to run: the graph and the executor options (variants are set
  * per call), an input batch and room for the output. */

@@ -137,7 +137,7 @@ static void bench_layer(const sp_graph *g, int i, const bench_options *o, double
     printf("%-22s %-26s %-24s %-34s %9.4f ms %8.2f GFLOP/s %s%% peak %10zu B\n", n->name, desc,
            shape, v->name, 1e3 * t.time.median, gflops, of_peak, t.weight_bytes);
     fflush(stdout);
-    sp_bench_candidates_add(cand, v, t.time.median, t.weight_bytes);
+    sp_bench_candidates_add(cand, v, t.time.median, t.weight_bytes, o->threads);
   }
 }
 
