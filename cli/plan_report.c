@@ -25,6 +25,14 @@ void sp_plan_report_totals(FILE *out, const sp_plan_file *f, const sp_plan_measu
           "peak memory (MB)", f->predicted.peak_bytes / MIB, m->peak_bytes / MIB,
           100 * sp_relative_error(m->peak_bytes, f->predicted.peak_bytes), m->weight_bytes / MIB,
           m->activation_bytes / MIB, m->workspace_bytes / MIB);
+  if (f->prov.profile_core_gflops > 0 && m->core_gflops > 0) {
+    /* the host's other tenants slow every layer alike: the latency this
+     * process would have measured with the core the profile had */
+    double ratio = m->core_gflops / f->prov.profile_core_gflops, at = m->latency_ms * ratio;
+    fprintf(out, "machine speed: core probe %.1f GFLOP/s, %.1f when profiled (%.2fx); latency at the "
+            "profile's speed %.4f ms (%+.1f%%)\n", m->core_gflops, f->prov.profile_core_gflops, ratio,
+            at, 100 * sp_relative_error(at, f->predicted.latency_ms));
+  }
   if (m->has_accuracy)
     fprintf(out, "%-18s %12.2f %12.2f %+8.2f pp (fashion-mnist %s, %d/%d)\n", "accuracy (%)",
             f->predicted.accuracy, m->accuracy, m->accuracy - f->predicted.accuracy, split, m->correct, m->images);

@@ -99,6 +99,28 @@ sp_status sp_profile_add_transition(sp_profile *p, const sp_profile_transition *
   return SP_OK;
 }
 
+static int by_value(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+sp_profile_speed sp_profile_core_speed(const sp_profile *p) {
+  sp_profile_speed sp = {0};
+  double *v = malloc((size_t)(p->n_layers + 1) * sizeof *v);
+  if (!v) return sp;
+  for (int i = 0; i < p->n_layers; i++)
+    if (p->layers[i].measured && p->layers[i].core_gflops > 0) v[sp.layers++] = p->layers[i].core_gflops;
+  if (sp.layers) {
+    qsort(v, (size_t)sp.layers, sizeof *v, by_value);
+    int n = sp.layers;
+    sp.median = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    sp.min = v[0];
+    sp.max = v[n - 1];
+  }
+  free(v);
+  return sp;
+}
+
 int sp_profile_find_layer(const sp_profile *p, const char *name) {
   for (int i = 0; i < p->n_layers; i++)
     if (!strcmp(p->layers[i].name, name)) return i;

@@ -10,6 +10,7 @@
 #include "profile_run.h"
 
 #include "engine/model_info.h"
+#include "peak.h"
 #include "timer.h"
 #include "transfer.h"
 
@@ -309,7 +310,7 @@ static sp_status measure_layer(run_state *st, int layer, int *interrupted) {
   sp_profile_case cases[SP_PROFILE_MAX_CASES];
   int n = sp_profile_cases(st->g, &st->cg, &st->kt, &p->config, node, cases, SP_PROFILE_MAX_CASES);
   unsigned judged = 0;
-  double t0 = sp_time_now();
+  double t0 = sp_time_now(), probe = sp_core_probe_gflops();
   p->layers[layer].skipped[0] = 0;
   sp_status s = SP_OK;
   for (int c = 0; c < n && !s && !stopping(st); c++) {
@@ -325,6 +326,7 @@ static sp_status measure_layer(run_state *st, int layer, int *interrupted) {
     return s;
   }
   layer_noise(p, layer, first);
+  p->layers[layer].core_gflops = 0.5 * (probe + sp_core_probe_gflops());
   p->layers[layer].seconds = sp_time_now() - t0;
   p->layers[layer].measured = 1;
   return SP_OK;

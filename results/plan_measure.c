@@ -8,6 +8,7 @@
 #include "engine/compress.h"
 #include "engine/dataset_eval.h"
 #include "engine/rng.h"
+#include "profiler/peak.h"
 #include "profiler/timer.h"
 
 double sp_relative_error(double measured, double predicted) {
@@ -80,7 +81,9 @@ sp_status sp_plan_measure(const sp_plan_file *f, const sp_plan_exec *x, const sp
     out->activation_bytes = (double)sp_executor_activation_bytes(e);
     out->workspace_bytes = (double)sp_executor_workspace_bytes(e);
     out->peak_bytes = out->weight_bytes + out->activation_bytes + out->workspace_bytes;
+    double probe = sp_core_probe_gflops();
     s = time_runs(e, in, res, o, t);
+    out->core_gflops = 0.5 * (probe + sp_core_probe_gflops());
   }
   if (!s) {
     out->transfers = sp_executor_transfers(e);

@@ -16,6 +16,7 @@ typedef struct sp_plan_measure_options {
 typedef struct sp_plan_measurement {
   double latency_ms, p10_ms, p90_ms; /* one call of the plan's batch */
   int runs;
+  double core_gflops;       /* sp_core_probe_gflops(), mean of before and after the timed runs */
   double weight_bytes;      /* resident after loading (one format per layer) */
   double activation_bytes;  /* the executor's activation buffers */
   double workspace_bytes;

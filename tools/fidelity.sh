@@ -21,7 +21,7 @@ models=("$@")
 [[ ${#models[@]} -gt 0 ]] || models=(vgg16:w=0.5,c=1 resnet18:w=0.5,c=1 mobilenet:w=0.5,c=1)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-echo "model,plan,max_memory_mb,predicted_ms,measured_ms,p10_ms,p90_ms,latency_error_pct,predicted_mb,measured_mb,memory_error_pct,compressed_layers,round_medians_ms" >"$work/fidelity.csv"
+echo "model,plan,max_memory_mb,predicted_ms,measured_ms,p10_ms,p90_ms,latency_error_pct,predicted_mb,measured_mb,memory_error_pct,compressed_layers,round_medians_ms,speed_ratio,at_profile_speed_ms,at_profile_speed_error_pct" >"$work/fidelity.csv"
 
 for m in "${models[@]}"; do
   tag=${m//[:=,\/]/_}
@@ -55,12 +55,14 @@ for m in "${models[@]}"; do
       >>"$work/fidelity.csv" <<'PY'
 import csv, json, re, statistics, sys
 model, i, mem, plan, runs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
-lat, mb = [], None
+lat, mb, speed = [], None, []
 for run in runs:
     t = open(run).read()
     m = re.search(r"latency \(ms\)\s+([\d.]+)\s+([\d.]+)\s+([-+\d.]+)%\s+\(p10 ([\d.]+), p90 ([\d.]+)", t)
     lat.append([float(x) for x in m.groups()[:2] + m.groups()[3:]])
     mb = re.search(r"peak memory \(MB\)\s+([\d.]+)\s+([\d.]+)\s+([-+\d.]+)%", t)
+    s = re.search(r"machine speed: .*\(([\d.]+)x\); latency at the profile's speed ([\d.]+) ms", t)
+    if s: speed.append((float(s.group(1)), float(s.group(2))))
 pred = lat[0][0]
 med = statistics.median(r[1] for r in lat)
 p10 = statistics.median(r[2] for r in lat)
@@ -68,9 +70,12 @@ p90 = statistics.median(r[3] for r in lat)
 rounds = " ".join(f"{r[1]:.4f}" for r in lat)
 p = json.load(open(plan))
 comp = sum(1 for l in p["layers"] if l["compression"]["kind"] != "none" or l["compression"]["keep_out"] < 1)
+ratio = f"{statistics.median(s[0] for s in speed):.3f}" if speed else ""
+at = statistics.median(s[1] for s in speed) if speed else None
 csv.writer(sys.stdout, lineterminator="\n").writerow(
     [model, i, mem, f"{pred:.4f}", f"{med:.4f}", f"{p10:.4f}", f"{p90:.4f}",
-     f"{100 * (med - pred) / pred:+.1f}", mb[1], mb[2], mb[3], comp, rounds])
+     f"{100 * (med - pred) / pred:+.1f}", mb[1], mb[2], mb[3], comp, rounds, ratio,
+     f"{at:.4f}" if at else "", f"{100 * (at - pred) / pred:+.1f}" if at else ""])
 PY
   done
 done
@@ -83,19 +88,24 @@ print("# Plan fidelity: measured against predicted\n")
 print(f"`tools/fidelity.sh`: per model a quick profile, `sense --quick --limit 300`, the Pareto front over "
       f"memory bounds (`query --sweep memory=...`), and every plan of the front run with `stackplan run "
       f"--repeat {sys.argv[2]}` in {sys.argv[4]} rounds over the front (median of the rounds' medians). Error = (measured − predicted) / predicted. "
+      f"Core probe run/profile: `run`'s `machine speed` ratio (median over the rounds; < 1: the host's other tenants "
+      f"took more of the core than during the profile); the last column scales each round's measurement by it. "
       f"Machine: {sys.argv[3]}.\n")
-print("| model | plans | latency error: median \\|e\\| | median e (bias) | max \\|e\\| | within 10% | memory error: max \\|e\\| |")
-print("|---|--:|--:|--:|--:|--:|--:|")
+print("| model | plans | latency error: median \\|e\\| | median e (bias) | max \\|e\\| | within 10% | memory error: max \\|e\\| | core probe run/profile | median \\|e\\| at the profile's core speed |")
+print("|---|--:|--:|--:|--:|--:|--:|--:|--:|")
 for m in dict.fromkeys(r["model"] for r in rows):
     signed = [float(r["latency_error_pct"]) for r in rows if r["model"] == m]
     e = [abs(x) for x in signed]
     me = [abs(float(r["memory_error_pct"])) for r in rows if r["model"] == m]
-    print(f"| {m} | {len(e)} | {statistics.median(e):.1f}% | {statistics.median(signed):+.1f}% | {max(e):.1f}% | {sum(x <= 10 for x in e)}/{len(e)} | {max(me):.1f}% |")
-print("\n| model | plan | max memory (MB) | compressed layers | predicted ms | measured ms (p10–p90) | error | memory pred/meas (MB) | round medians (ms) |")
-print("|---|--:|--:|--:|--:|--:|--:|--:|--:|")
+    ratio = [float(r["speed_ratio"]) for r in rows if r["model"] == m and r["speed_ratio"]]
+    at = [abs(float(r["at_profile_speed_error_pct"])) for r in rows if r["model"] == m and r["at_profile_speed_error_pct"]]
+    print(f"| {m} | {len(e)} | {statistics.median(e):.1f}% | {statistics.median(signed):+.1f}% | {max(e):.1f}% | {sum(x <= 10 for x in e)}/{len(e)} | {max(me):.1f}% | "
+          f"{statistics.median(ratio) if ratio else float('nan'):.2f} | {statistics.median(at) if at else float('nan'):.1f}% |")
+print("\n| model | plan | max memory (MB) | compressed layers | predicted ms | measured ms (p10–p90) | error | memory pred/meas (MB) | round medians (ms) | core probe run/profile |")
+print("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
 for r in rows:
     print(f"| {r['model']} | {r['plan']} | {float(r['max_memory_mb']):.3f} | {r['compressed_layers']} | {r['predicted_ms']} | "
-          f"{r['measured_ms']} ({r['p10_ms']}–{r['p90_ms']}) | {float(r['latency_error_pct']):+.1f}% | {r['predicted_mb']}/{r['measured_mb']} | {r['round_medians_ms']} |")
+          f"{r['measured_ms']} ({r['p10_ms']}–{r['p90_ms']}) | {float(r['latency_error_pct']):+.1f}% | {r['predicted_mb']}/{r['measured_mb']} | {r['round_medians_ms']} | {r['speed_ratio']} |")
 PY
 mkdir -p "$out"
 mv "$work/fidelity.csv" "$work/fidelity.md" "$out/"

@@ -30,6 +30,26 @@ run_ok "run" "$tmp/plan.json" --repeat 5 --layers --data fashion-mnist --split c
 for what in "latency (ms)" "peak memory (MB)" "accuracy (%)" "sum of layers"; do
   grep -qF "$what" "$tmp/out" && ok || fail "run: no '$what' line"
 done
+# the core probe: the profile's per layer, the plan's, and run's own; the
+# speed-scaled latency is the measured one times the ratio the line gives
+$py - "$tmp/p.json" "$tmp/plan.json" "$tmp/out" <<'EOF' && ok || fail "core probe: $(grep -F 'machine speed' "$tmp/out")"
+import json, re, statistics, sys
+prof, plan, out = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), open(sys.argv[3]).read()
+probes = [l["core_gflops"] for l in prof["layers"]]
+assert all(p > 0 for p in probes) and plan["profile"]["core_gflops"] == statistics.median(probes)
+m = re.search(r"machine speed: core probe ([\d.]+) GFLOP/s, ([\d.]+) when profiled \(([\d.]+)x\); "
+              r"latency at the profile's speed ([\d.]+) ms", out)
+lat = float(re.search(r"latency \(ms\)\s+[\d.]+\s+([\d.]+)", out).group(1))
+now, then, ratio, at = (float(x) for x in m.groups())
+assert abs(then - plan["profile"]["core_gflops"]) < 0.06 and abs(ratio - now / then) < 0.006
+assert abs(at - lat * now / then) <= 0.0002 * lat + 1e-4
+EOF
+# a plan without the probe (made before it, or null): no machine line
+$py -c "import json,sys; p=json.load(open(sys.argv[1])); p['profile']['core_gflops']=None; json.dump(p,open(sys.argv[2],'w'))" \
+  "$tmp/plan.json" "$tmp/noprobe.json"
+if "$bin" run "$tmp/noprobe.json" --repeat 3 >"$tmp/noprobe.out" 2>"$tmp/err"; then
+  grep -qF "machine speed" "$tmp/noprobe.out" && fail "machine line without a probe" || ok
+else fail "run without probe: $(head -c 300 "$tmp/err")"; fi
 # memory is deterministic: the weights the executor holds are the planner's
 # (each layer's format), exactly. The executor's activation buffers (shared
 # by liveness, each host workspace a tenant for its own step) hold more than
