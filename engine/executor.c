@@ -5,6 +5,7 @@
 
 #include "../kernels/registry.h"
 #include "../profiler/timer.h"
+#include "arena_plan.h"
 #include "cl_runtime.h"
 #include "model_info.h"
 
@@ -15,13 +16,19 @@ struct sp_executor {
   const sp_variant **variant; /* per node */
   void **prepared;            /* per node: the variant's converted weights, or NULL */
   size_t *weight_bytes;       /* per node: bytes of the weights it runs from */
-  int *buffer_of;             /* per node: index into buffers (-1 for the input) */
-  int *workspace_of;          /* per host node: the buffer lent as its workspace for its
-                                 own step (-1: none), as the planner counts memory */
-  int n_buffers;
-  float **buffers;
-  size_t *buffer_floats;
+  /* Host memory: every node's output and every host node's workspace at an
+   * offset of one arena, placed by their lifetimes (arena_plan.h). */
+  float *arena;
+  size_t arena_bytes;
+  size_t *out_offset;         /* per node: its output's byte offset in the arena */
+  size_t *ws_offset;          /* per node: its workspace's offset, NO_WORKSPACE: none */
   size_t peak_live_bytes;     /* largest sum of live activations over the steps */
+  /* Device memory: slots shared by liveness, each as large as its largest
+   * tenant (a cl_mem cannot be cut at offsets in OpenCL 1.2 without
+   * sub-buffer alignment rules), used only for nodes a device node touches. */
+  int *buffer_of;             /* per node: its device slot (-1 for the input) */
+  int n_buffers;
+  size_t *buffer_floats;
   size_t resident_weight_bytes;  /* graph arrays still held + prepared copies, after load */
   size_t load_peak_weight_bytes; /* the most weight bytes held at once while preparing */
   float **node_out;           /* per node, valid during a run */
@@ -110,6 +117,9 @@ static sp_status prepare_weights(sp_executor *e) {
   return SP_OK;
 }
 
+#define NO_WORKSPACE ((size_t)-1)
+#define ARENA_ALIGN 64 /* a cache line, and a whole AVX-512 vector */
+
 /* A buffer of at least `need` floats among those not busy: the smallest free
  * one that fits, else the largest free one (grown), else a new one. */
 static int take_buffer(sp_executor *e, const int *busy, size_t need) {
@@ -126,27 +136,28 @@ static int take_buffer(sp_executor *e, const int *busy, size_t need) {
   return best;
 }
 
-/* Assigns every node output a buffer, reusing a buffer once the last reader
- * of its previous tenant has run. A host node's workspace is a tenant of a
- * free buffer for that node's step only, so that activations and
- * workspaces together take about the largest (live activations + workspace)
- * of any step — the planner's memory rows — rather than the peak of
- * activations plus the largest workspace. Sizes only; allocation follows. */
-static sp_status plan_buffers(sp_executor *e) {
-  const sp_graph *g = e->graph;
+/* last_use[i]: the last step that reads node i's output (n for the
+ * graph's output, which survives the run). */
+static void last_uses(const sp_graph *g, int *last_use) {
   int n = g->n_nodes;
-  int *last_use = malloc((size_t)n * sizeof *last_use);
-  int *busy = calloc((size_t)n + 1, sizeof *busy); /* outputs, plus one workspace at a time */
-  e->buffer_floats = calloc((size_t)n + 1, sizeof *e->buffer_floats);
-  if (!last_use || !busy || !e->buffer_floats) {
-    free(last_use);
-    free(busy);
-    return sp_fail(SP_ERR_RUNTIME, "out of memory planning buffers of %s", g->name);
-  }
   for (int i = 0; i < n; i++) last_use[i] = i;
   for (int i = 1; i < n; i++)
     for (int j = 0; j < g->nodes[i].n_inputs; j++) last_use[g->nodes[i].inputs[j]] = i;
-  last_use[g->output] = n; /* the result survives the run */
+  last_use[g->output] = n;
+}
+
+/* Device slots: every node output a slot, reusing a slot once the last
+ * reader of its previous tenant has run. Sizes only; allocate_device
+ * creates the slots device nodes touch. Also the peak of live activations. */
+static sp_status plan_buffers(sp_executor *e, const int *last_use) {
+  const sp_graph *g = e->graph;
+  int n = g->n_nodes;
+  int *busy = calloc((size_t)n + 1, sizeof *busy);
+  e->buffer_floats = calloc((size_t)n + 1, sizeof *e->buffer_floats);
+  if (!busy || !e->buffer_floats) {
+    free(busy);
+    return sp_fail(SP_ERR_RUNTIME, "out of memory planning buffers of %s", g->name);
+  }
   e->buffer_of[0] = -1;
   size_t live = 0; /* floats of the outputs alive at this step (the input is the caller's) */
   for (int i = 1; i < n; i++) {
@@ -154,12 +165,6 @@ static sp_status plan_buffers(sp_executor *e) {
     int best = take_buffer(e, busy, need);
     busy[best] = 1;
     e->buffer_of[i] = best;
-    e->workspace_of[i] = -1;
-    const sp_variant *v = e->variant[i];
-    if (!e->on_device[i] && v->workspace_bytes) {
-      size_t ws = v->workspace_bytes(g, &g->nodes[i], e->opt.batch);
-      if (ws) e->workspace_of[i] = take_buffer(e, busy, (ws + sizeof(float) - 1) / sizeof(float));
-    }
     live += need;
     if (live * sizeof(float) > e->peak_live_bytes) e->peak_live_bytes = live * sizeof(float);
     for (int j = 0; j < g->nodes[i].n_inputs; j++) {
@@ -170,8 +175,37 @@ static sp_status plan_buffers(sp_executor *e) {
       }
     }
   }
-  free(last_use);
   free(busy);
+  return SP_OK;
+}
+
+/* Host memory: every node output (alive from its step to its last reader)
+ * and every host node's workspace (alive at its step) at an offset of one
+ * arena, so that the arena comes close to the largest (live activations +
+ * workspace) of any step — the planner's memory rows. Then allocates it. */
+static sp_status plan_arena(sp_executor *e, const int *last_use) {
+  const sp_graph *g = e->graph;
+  int n = g->n_nodes, count = 0;
+  sp_arena_tensor *t = calloc(2 * (size_t)n, sizeof *t);
+  if (!t) return sp_fail(SP_ERR_RUNTIME, "out of memory planning the activations of %s", g->name);
+  for (int i = 1; i < n; i++) {
+    t[count++] = (sp_arena_tensor){.bytes = (size_t)e->opt.batch * sp_dims_count(g->nodes[i].out) *
+                                            sizeof(float),
+                                   .first = i, .last = last_use[i]};
+    const sp_variant *v = e->variant[i];
+    size_t ws = !e->on_device[i] && v->workspace_bytes ? v->workspace_bytes(g, &g->nodes[i], e->opt.batch) : 0;
+    t[count++] = (sp_arena_tensor){.bytes = ws, .first = i, .last = i};
+  }
+  e->arena_bytes = sp_arena_place(t, count, ARENA_ALIGN);
+  for (int i = 1, k = 0; i < n; i++, k += 2) {
+    e->out_offset[i] = t[k].offset;
+    e->ws_offset[i] = t[k + 1].bytes ? t[k + 1].offset : NO_WORKSPACE;
+  }
+  free(t);
+  /* the size is a multiple of the alignment, as aligned_alloc wants */
+  if (e->arena_bytes != (size_t)-1)
+    e->arena = aligned_alloc(ARENA_ALIGN, e->arena_bytes ? e->arena_bytes : ARENA_ALIGN);
+  if (!e->arena) return sp_fail(SP_ERR_RUNTIME, "out of memory for the activations of %s", g->name);
   return SP_OK;
 }
 
@@ -209,29 +243,27 @@ sp_status sp_executor_create(const sp_graph *g, const sp_exec_options *opt, sp_e
   size_t n = (size_t)g->n_nodes;
   e->variant = calloc(n, sizeof *e->variant);
   e->buffer_of = calloc(n, sizeof *e->buffer_of);
-  e->workspace_of = calloc(n, sizeof *e->workspace_of);
+  e->out_offset = calloc(n, sizeof *e->out_offset);
+  e->ws_offset = calloc(n, sizeof *e->ws_offset);
+  int *last_use = malloc(n * sizeof *last_use);
   e->node_out = calloc(n, sizeof *e->node_out);
   e->prepared = calloc(n, sizeof *e->prepared);
   e->weight_bytes = calloc(n, sizeof *e->weight_bytes);
   e->on_device = calloc(n, 1);
   e->host_valid = calloc(n, 1);
   e->device_valid = calloc(n, 1);
-  sp_status s = (!e->variant || !e->buffer_of || !e->workspace_of || !e->node_out || !e->prepared || !e->weight_bytes ||
-                 !e->on_device || !e->host_valid || !e->device_valid)
+  sp_status s = (!e->variant || !e->buffer_of || !e->out_offset || !e->ws_offset || !last_use ||
+                 !e->node_out || !e->prepared || !e->weight_bytes || !e->on_device ||
+                 !e->host_valid || !e->device_valid)
                     ? sp_fail(SP_ERR_RUNTIME, "out of memory creating executor for %s", g->name)
                     : SP_OK;
   if (!s) s = choose_variants(e);
   if (!s) s = prepare_weights(e);
-  if (!s) s = plan_buffers(e);
+  if (!s) last_uses(g, last_use);
+  if (!s) s = plan_buffers(e, last_use);
+  if (!s) s = plan_arena(e, last_use);
   if (!s && e->device) s = allocate_device(e);
-  if (!s) {
-    e->buffers = calloc((size_t)e->n_buffers + 1, sizeof *e->buffers);
-    if (!e->buffers) s = sp_fail(SP_ERR_RUNTIME, "out of memory for activations of %s", g->name);
-    for (int b = 0; !s && b < e->n_buffers; b++) {
-      e->buffers[b] = malloc(e->buffer_floats[b] * sizeof(float));
-      if (!e->buffers[b]) s = sp_fail(SP_ERR_RUNTIME, "out of memory for activations of %s", g->name);
-    }
-  }
+  free(last_use);
   if (s) {
     sp_executor_free(e);
     return s;
@@ -276,7 +308,7 @@ sp_status sp_executor_run(sp_executor *e, const float *input, float *output) {
     int dev = e->on_device[i];
     sp_status status = SP_OK;
     double t0 = e->node_seconds ? sp_time_now() : 0;
-    e->node_out[i] = e->buffers[e->buffer_of[i]];
+    e->node_out[i] = e->arena + e->out_offset[i] / sizeof(float);
     sp_kernel_args a = {.graph = g, .node = n, .batch = e->opt.batch, .threads = threads_of(e, i),
                         .out_dims = n->out, .prepared = e->prepared[i],
                         .params = e->opt.params ? e->opt.params[i] : NULL, .status = &status};
@@ -286,7 +318,7 @@ sp_status sp_executor_run(sp_executor *e, const float *input, float *output) {
       a.workspace_mem = e->device_workspace;
     } else {
       a.out = e->node_out[i];
-      a.workspace = e->workspace_of[i] >= 0 ? e->buffers[e->workspace_of[i]] : NULL;
+      a.workspace = e->ws_offset[i] != NO_WORKSPACE ? e->arena + e->ws_offset[i] / sizeof(float) : NULL;
     }
     for (int j = 0; j < n->n_inputs; j++) {
       int p = n->inputs[j];
@@ -338,14 +370,10 @@ size_t sp_executor_device_bytes(const sp_executor *e) {
 
 const sp_variant *sp_executor_variant(const sp_executor *e, int index) { return e->variant[index]; }
 
-size_t sp_executor_activation_bytes(const sp_executor *e) {
-  size_t total = 0;
-  for (int b = 0; b < e->n_buffers; b++) total += e->buffer_floats[b] * sizeof(float);
-  return total;
-}
+size_t sp_executor_activation_bytes(const sp_executor *e) { return e->arena_bytes; }
 
 size_t sp_executor_workspace_bytes(const sp_executor *e) {
-  (void)e; /* host workspaces are tenants of the activation buffers */
+  (void)e; /* host workspaces are in the activation arena */
   return 0;
 }
 
@@ -385,12 +413,12 @@ void sp_executor_free(sp_executor *e) {
   free(e->on_device);
   free(e->host_valid);
   free(e->device_valid);
-  for (int b = 0; e->buffers && b < e->n_buffers; b++) free(e->buffers[b]);
-  free(e->buffers);
+  free(e->arena);
   free(e->buffer_floats);
   free(e->variant);
   free(e->buffer_of);
-  free(e->workspace_of);
+  free(e->out_offset);
+  free(e->ws_offset);
   free(e->node_out);
   free(e);
 }

@@ -74,10 +74,9 @@ size_t sp_executor_device_bytes(const sp_executor *e);
 /* The variant that runs node `index`. */
 const sp_variant *sp_executor_variant(const sp_executor *e, int index);
 
-/* Bytes of the activation buffers the executor holds (host workspaces
- * included: a node's workspace is a tenant of a free buffer for its own
- * step), and the peak of live activations alone. Buffers are reused by
- * liveness, so activation bytes >= the peak of live activations. */
+/* Bytes of the host activation arena (every node's output and every host
+ * workspace at offsets placed by lifetime, engine/arena_plan.h), and the
+ * peak of live activations alone; the arena >= that peak. */
 size_t sp_executor_activation_bytes(const sp_executor *e);
 size_t sp_executor_peak_live_bytes(const sp_executor *e);
 
@@ -88,8 +87,8 @@ size_t sp_executor_peak_live_bytes(const sp_executor *e);
  * dense one is released). Activation buffers are allocated after loading. */
 size_t sp_executor_resident_weight_bytes(const sp_executor *e);
 size_t sp_executor_load_peak_weight_bytes(const sp_executor *e);
-/* Host workspace held apart from the activation buffers: 0 since workspaces
- * became buffer tenants; kept so that memory reports keep their terms. */
+/* Host workspace held apart from the activation arena: 0, since workspaces
+ * are placed in it; kept so that memory reports keep their terms. */
 size_t sp_executor_workspace_bytes(const sp_executor *e);
 
 /* Bytes of the weights node `index` runs from in its variant's format
