@@ -42,7 +42,7 @@ m = re.search(r"machine speed: core probe ([\d.]+) GFLOP/s, ([\d.]+) when profil
 lat = float(re.search(r"latency \(ms\)\s+[\d.]+\s+([\d.]+)", out).group(1))
 now, then, ratio, at = (float(x) for x in m.groups())
 assert abs(then - plan["profile"]["core_gflops"]) < 0.06 and abs(ratio - now / then) < 0.006
-assert abs(at - lat * now / then) <= 0.0002 * lat + 1e-4
+assert abs(at - lat * now / then) <= 0.001 * lat + 1e-4  # now and then are printed to 0.1
 EOF
 # a plan without the probe (made before it, or null): no machine line
 $py -c "import json,sys; p=json.load(open(sys.argv[1])); p['profile']['core_gflops']=None; json.dump(p,open(sys.argv[2],'w'))" \
