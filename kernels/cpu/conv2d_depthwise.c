@@ -183,15 +183,52 @@ static void dw_plane_borders(const float *in, int ih, int iw, float *out, int oh
  * border rows and columns are zero, written once per thread). */
 static void dw_fill_padded(const float *in, int ih, int iw, const sp_window *w, float *pad) {
   const int pw = iw + w->pl + w->pr;
-  for (int y = 0; y < ih; y++)
-    memcpy(pad + (size_t)(w->pt + y) * (size_t)pw + (size_t)w->pl, in + (size_t)y * (size_t)iw,
-           (size_t)iw * sizeof *pad);
+  for (int y = 0; y < ih; y++) {
+    const float *s = in + (size_t)y * (size_t)iw;
+    float *d = pad + (size_t)(w->pt + y) * (size_t)pw + (size_t)w->pl;
+#ifdef __AVX512F__
+    /* rows of 2 to 64 floats: a call to memcpy per row cost more than the copy */
+    for (int x = 0; x < iw; x += 16) {
+      const __mmask16 m = (__mmask16)(iw - x >= 16 ? 0xffffu : (1u << (iw - x)) - 1);
+      _mm512_mask_storeu_ps(d + x, m, _mm512_maskz_loadu_ps(m, s + x));
+    }
+#else
+    memcpy(d, s, (size_t)iw * sizeof *pad);
+#endif
+  }
+}
+
+/* A whole output plane of a 3x3 filter with stride s in both directions from
+ * a padded plane: one loop nest, so that the filter, bias and bounds stay
+ * in registers across the rows (a call per row reloaded them). */
+DW_INLINE void dw_plane_3x3(const float *pad, size_t pw, float *out, int oh, int ow, int s,
+                            const float *filter, float bias, sp_act act) {
+  for (int oy = 0; oy < oh; oy++)
+    dw_span(out + (size_t)oy * (size_t)ow, pad + (size_t)oy * (size_t)s * pw, pw, filter, 3, 3, s,
+            ow, bias, act);
+}
+static void dw_plane_3x3_s1(const float *pad, size_t pw, float *out, int oh, int ow,
+                            const float *filter, float bias, sp_act act) {
+  dw_plane_3x3(pad, pw, out, oh, ow, 1, filter, bias, act);
+}
+static void dw_plane_3x3_s2(const float *pad, size_t pw, float *out, int oh, int ow,
+                            const float *filter, float bias, sp_act act) {
+  dw_plane_3x3(pad, pw, out, oh, ow, 2, filter, bias, act);
 }
 
 /* One output plane from a padded input plane. */
 static void dw_plane_padded(const float *pad, int iw, float *out, int oh, int ow,
                             const sp_window *w, const float *filter, float bias, sp_act act) {
   const size_t pw = (size_t)(iw + w->pl + w->pr);
+  const int k3 = w->kh == 3 && w->kw == 3;
+  if (k3 && w->sh == 1 && w->sw == 1) {
+    dw_plane_3x3_s1(pad, pw, out, oh, ow, filter, bias, act);
+    return;
+  }
+  if (k3 && w->sh == 2 && w->sw == 2) {
+    dw_plane_3x3_s2(pad, pw, out, oh, ow, filter, bias, act);
+    return;
+  }
   for (int oy = 0; oy < oh; oy++)
     dw_row(out + (size_t)oy * (size_t)ow, pad + (size_t)oy * (size_t)w->sh * pw, pw, filter,
            w->kh, w->kw, w->sw, ow, bias, act);
