@@ -169,7 +169,7 @@ static void format_time(double s, char *out, size_t cap) {
 }
 
 /* One line on stdout per finished layer: its fastest uncompressed option. */
-static void print_layer(const sp_profile *p, int layer, int records) {
+static void print_layer(const sp_profile *p, int layer, int records, int cpu) {
   const sp_profile_layer *l = &p->layers[layer];
   const sp_profile_record *best = NULL;
   for (int i = p->n_records - records; i < p->n_records; i++) {
@@ -181,7 +181,9 @@ static void print_layer(const sp_profile *p, int layer, int records) {
   printf("%-24s %-28s %5d records  ", l->name, l->op, records);
   if (best) printf("fastest %s@%d %.4f ms", best->variant, best->threads, best->median_ms);
   else printf("no uncompressed timing");
-  printf("  noise %.1f%%  %.1f s\n", 100 * l->noise_median, l->seconds);
+  printf("  noise %.1f%%  %.1f s", 100 * l->noise_median, l->seconds);
+  if (cpu >= 0) printf("  cpu %d", cpu);
+  putchar('\n');
   fflush(stdout);
 }
 
@@ -194,7 +196,7 @@ static void on_progress(void *ctx, const sp_profile_progress *pr, const sp_profi
   if (pr->event == SP_PROFILE_EVENT_LAYER) {
     if (ps->tty) fputs("\r\033[K", stderr); /* the bar's line, cleared before stdout writes */
     fflush(stderr);
-    print_layer(p, pr->layer, pr->layer_records);
+    print_layer(p, pr->layer, pr->layer_records, pr->cpu);
   }
   if (ps->tty) {
     if (pr->event == SP_PROFILE_EVENT_CASE && pr->elapsed - ps->last_draw < 0.2) return;

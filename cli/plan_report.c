@@ -25,6 +25,12 @@ void sp_plan_report_totals(FILE *out, const sp_plan_file *f, const sp_plan_measu
           "peak memory (MB)", f->predicted.peak_bytes / MIB, m->peak_bytes / MIB,
           100 * sp_relative_error(m->peak_bytes, f->predicted.peak_bytes), m->weight_bytes / MIB,
           m->activation_bytes / MIB, m->workspace_bytes / MIB);
+  if (m->core.cpu >= 0) {
+    fprintf(out, "core: cpu %d, where the plan ran fastest (median of 5 runs on each:", m->core.cpu);
+    for (int k = 0; k < m->core.n; k++)
+      fprintf(out, "%s cpu %d %.4f ms", k ? "," : "", m->core.cpus[k], 1e3 * m->core.median[k]);
+    fprintf(out, ")\n");
+  }
   if (f->prov.profile_core_gflops > 0 && m->core_gflops > 0) {
     /* the host's other tenants slow every layer alike: the latency this
      * process would have measured with the core the profile had */

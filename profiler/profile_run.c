@@ -9,8 +9,10 @@
 #include "profile_io.h"
 #include "profile_run.h"
 
+#include "engine/executor.h"
 #include "engine/model_info.h"
 #include "peak.h"
+#include "quiet_core.h"
 #include "timer.h"
 #include "transfer.h"
 
@@ -31,7 +33,34 @@ typedef struct run_state {
   sp_profile_transition size_result[MAX_SIZES];
   sp_profile_task tasks[SP_PROFILE_MAX_TASKS];
   sp_case_result results[SP_PROFILE_MAX_TASKS];
+  /* the whole network with default variants: the workload that tells the
+   * quieter core before each layer (quiet_core.h); e NULL: not pinned */
+  sp_executor *net;
+  float *net_in, *net_out;
+  int cpu;                     /* where the current layer is measured, -1: anywhere */
 } run_state;
+
+static void run_network(void *ctx) {
+  run_state *st = ctx;
+  sp_executor_run(st->net, st->net_in, st->net_out);
+}
+
+/* The network at batch 1, one thread, default variants; without it (out
+ * of memory) layers are measured wherever the scheduler puts them. */
+static void open_network(run_state *st) {
+  const sp_graph *g = st->g;
+  st->net_in = calloc(sp_dims_count(g->input), sizeof *st->net_in);
+  st->net_out = calloc(sp_dims_count(g->nodes[g->output].out), sizeof *st->net_out);
+  sp_exec_options eo = sp_exec_options_default();
+  if (!st->net_in || !st->net_out || sp_executor_create(g, &eo, &st->net)) st->net = NULL;
+}
+
+static void close_network(run_state *st) {
+  if (st->net) sp_quiet_core_release();
+  sp_executor_free(st->net);
+  free(st->net_in);
+  free(st->net_out);
+}
 
 static int stopping(const run_state *st) { return st->o->stop && *st->o->stop; }
 
@@ -40,7 +69,7 @@ static void report(run_state *st, sp_profile_event ev, int layer, int layer_reco
   sp_profile_progress pr = {.event = ev, .layer = layer, .layers_total = st->p->n_layers,
                             .tasks_done = st->tasks_done, .tasks_total = st->tasks_total,
                             .elapsed = sp_time_now() - st->t0, .eta = -1,
-                            .layer_records = layer_records};
+                            .layer_records = layer_records, .cpu = st->cpu};
   for (int i = 0; i < st->p->n_layers; i++) pr.layers_done += st->p->layers[i].measured;
   if (st->tasks_done > 0 && st->tasks_total >= st->tasks_done)
     pr.eta = pr.elapsed / (double)st->tasks_done * (double)(st->tasks_total - st->tasks_done);
@@ -348,7 +377,9 @@ sp_status sp_profile_run(const sp_graph *g, sp_profile *p, const sp_profile_run_
   st->t0 = sp_time_now();
   st->proto = p->config.protocol;
   st->proto.stop = o->stop;
+  st->cpu = -1;
   sp_profile_drop_unmeasured(p);
+  open_network(st);
   sp_status s = sp_channel_groups_compute(g, &st->cg);
   if (!s) s = sp_keep_table_build(g, &st->cg, p->config.keep, p->config.n_keep, &st->kt);
   for (int l = 0; !s && l < p->n_layers; l++)
@@ -364,6 +395,7 @@ sp_status sp_profile_run(const sp_graph *g, sp_profile *p, const sp_profile_run_
       break;
     }
     int first = p->n_records;
+    if (st->net) st->cpu = sp_quiet_core_pin(run_network, st, 5).cpu;
     s = measure_layer(st, l, &res->interrupted);
     if (s || res->interrupted) break;
     for (int i = first; i < p->n_records; i++) res->records_failed += p->records[i].failed;
@@ -373,6 +405,7 @@ sp_status sp_profile_run(const sp_graph *g, sp_profile *p, const sp_profile_run_
   }
   if (!s && stopping(st)) res->interrupted = 1;
   res->seconds = sp_time_now() - st->t0;
+  close_network(st);
   sp_keep_table_free(&st->kt);
   sp_channel_groups_free(&st->cg);
   free(st);

@@ -34,6 +34,7 @@ typedef struct sp_profile_progress {
   long tasks_done, tasks_total;  /* timings of this run, done and planned */
   double elapsed, eta;       /* seconds of this run; eta < 0 while unknown */
   int layer_records;         /* LAYER: records of the layer */
+  int cpu;                   /* LAYER: the CPU it was measured on (quiet_core.h), -1: not pinned */
 } sp_profile_progress;
 
 typedef struct sp_profile_run_options {

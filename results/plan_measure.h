@@ -5,6 +5,7 @@
 #define SP_RESULTS_PLAN_MEASURE_H
 
 #include "engine/dataset.h"
+#include "profiler/quiet_core.h"
 #include "results/plan_exec.h"
 
 typedef struct sp_plan_measure_options {
@@ -17,6 +18,7 @@ typedef struct sp_plan_measurement {
   double latency_ms, p10_ms, p90_ms; /* one call of the plan's batch */
   int runs;
   double core_gflops;       /* sp_core_probe_gflops(), mean of before and after the timed runs */
+  sp_quiet_core core;       /* the CPU the timed runs were on (quiet_core.h) */
   double weight_bytes;      /* resident after loading (one format per layer) */
   double activation_bytes;  /* the executor's activation buffers */
   double workspace_bytes;
@@ -29,7 +31,9 @@ typedef struct sp_plan_measurement {
   int correct, images;
 } sp_plan_measurement;
 
-/* Builds an executor for x with the plan's batch and measures. The timed
+/* Builds an executor for x with the plan's batch and measures, pinned to
+ * the core where the plan itself ran fastest (quiet_core.h), as the profile
+ * measured each layer; the thread's mask is given back at the end. The timed
  * runs see the same input (the first images of data, else a fixed random
  * one); the per-layer times come from separate runs with node timing on,
  * so that it costs the end-to-end figure nothing. Free with

@@ -44,6 +44,18 @@ now, then, ratio, at = (float(x) for x in m.groups())
 assert abs(then - plan["profile"]["core_gflops"]) < 0.06 and abs(ratio - now / then) < 0.006
 assert abs(at - lat * now / then) <= 0.001 * lat + 1e-4  # now and then are printed to 0.1
 EOF
+# the quieter core (profiler/quiet_core.h): with two CPUs or more, the timed
+# runs are pinned to one of them and the line names the medians on each;
+# with one CPU there is no choice and no line
+if [[ $(nproc) -ge 2 ]]; then
+  grep -qE "^core: cpu [0-9]+, where the plan ran fastest \(median of 5 runs on each: cpu [0-9]+ [0-9.]+ ms, cpu" "$tmp/out" &&
+    ok || fail "no core line: $(grep -F core: "$tmp/out")"
+fi
+if command -v taskset >/dev/null; then
+  if taskset -c 0 "$bin" run "$tmp/plan.json" --repeat 3 >"$tmp/one.out" 2>"$tmp/err"; then
+    grep -qF "core:" "$tmp/one.out" && fail "a core line with one CPU" || ok
+  else fail "run on one CPU: $(head -c 300 "$tmp/err")"; fi
+fi
 # a plan without the probe (made before it, or null): no machine line
 $py -c "import json,sys; p=json.load(open(sys.argv[1])); p['profile']['core_gflops']=None; json.dump(p,open(sys.argv[2],'w'))" \
   "$tmp/plan.json" "$tmp/noprobe.json"
