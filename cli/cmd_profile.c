@@ -274,10 +274,10 @@ static int run(const profile_options *o, const sp_graph *g) {
     rc = sp_cli_error("profile", 130, "interrupted: %s holds %d of %d layers; --resume continues",
                       o->out, measured, p.n_layers);
   else {
-    sp_profile_speed speed = sp_profile_core_speed(&p);
+    sp_profile_speed speed = sp_profile_network_speed(&p);
     if (speed.layers)
-      printf("machine: core probe %.1f GFLOP/s (median over %d layers, %.1f-%.1f)\n", speed.median,
-             speed.layers, speed.min, speed.max);
+      printf("machine: reference network %.4f ms (default variants, one thread; median before "
+             "%d layers, %.4f-%.4f)\n", speed.median, speed.layers, speed.min, speed.max);
     printf("profile: %s: %d of %d layers, %d records (%d failed in this run), %.1f s%s\n", o->out,
            measured, p.n_layers, p.n_records, res.records_failed, res.seconds,
            res.stopped ? " (stopped by --max-layers)" : "");

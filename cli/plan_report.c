@@ -26,17 +26,19 @@ void sp_plan_report_totals(FILE *out, const sp_plan_file *f, const sp_plan_measu
           100 * sp_relative_error(m->peak_bytes, f->predicted.peak_bytes), m->weight_bytes / MIB,
           m->activation_bytes / MIB, m->workspace_bytes / MIB);
   if (m->core.cpu >= 0) {
-    fprintf(out, "core: cpu %d, where the plan ran fastest (median of 5 runs on each:", m->core.cpu);
+    fprintf(out, "core: cpu %d, where the reference network ran fastest (median of 5 runs on each:",
+            m->core.cpu);
     for (int k = 0; k < m->core.n; k++)
       fprintf(out, "%s cpu %d %.4f ms", k ? "," : "", m->core.cpus[k], 1e3 * m->core.median[k]);
     fprintf(out, ")\n");
   }
-  if (f->prov.profile_core_gflops > 0 && m->core_gflops > 0) {
-    /* the host's other tenants slow every layer alike: the latency this
-     * process would have measured with the core the profile had */
-    double ratio = m->core_gflops / f->prov.profile_core_gflops, at = m->latency_ms * ratio;
-    fprintf(out, "machine speed: core probe %.1f GFLOP/s, %.1f when profiled (%.2fx); latency at the "
-            "profile's speed %.4f ms (%+.1f%%)\n", m->core_gflops, f->prov.profile_core_gflops, ratio,
+  if (f->prov.profile_network_ms > 0 && m->network_ms > 0) {
+    /* the same workload then and now: how much slower the machine is than
+     * when profiled (the host's other tenants), and the latency this run
+     * would have measured at the profile's machine speed */
+    double ratio = m->network_ms / f->prov.profile_network_ms, at = m->latency_ms / ratio;
+    fprintf(out, "machine speed: reference network %.4f ms, %.4f when profiled (%.2fx); latency at the "
+            "profile's speed %.4f ms (%+.1f%%)\n", m->network_ms, f->prov.profile_network_ms, ratio,
             at, 100 * sp_relative_error(at, f->predicted.latency_ms));
   }
   if (m->has_accuracy)

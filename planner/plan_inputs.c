@@ -35,7 +35,7 @@ sp_status sp_plan_inputs_load(const char *profile_path, const char *accuracy_pat
   snprintf(pv->device_fingerprint, sizeof pv->device_fingerprint, "%s", p->device.fingerprint);
   snprintf(pv->profile_path, sizeof pv->profile_path, "%s", profile_path);
   snprintf(pv->accuracy_path, sizeof pv->accuracy_path, "%s", accuracy_path);
-  pv->profile_core_gflops = sp_profile_core_speed(p).median;
+  pv->profile_network_ms = sp_profile_network_speed(p).median;
   if ((st = sp_plan_hash_file(profile_path, pv->profile_hash)) ||
       (st = sp_plan_hash_file(accuracy_path, pv->accuracy_hash)))
     sp_plan_inputs_free(out);

@@ -55,8 +55,8 @@ static cJSON *file_json(const sp_plan_file *f) {
   cJSON_AddStringToObject(p, "path", pv->profile_path);
   cJSON_AddStringToObject(p, "hash", pv->profile_hash);
   cJSON_AddStringToObject(p, "device_fingerprint", pv->device_fingerprint);
-  if (pv->profile_core_gflops > 0) cJSON_AddNumberToObject(p, "core_gflops", pv->profile_core_gflops);
-  else cJSON_AddNullToObject(p, "core_gflops");
+  if (pv->profile_network_ms > 0) cJSON_AddNumberToObject(p, "network_ms", pv->profile_network_ms);
+  else cJSON_AddNullToObject(p, "network_ms");
   cJSON *a = cJSON_AddObjectToObject(o, "accuracy");
   cJSON_AddStringToObject(a, "path", pv->accuracy_path);
   cJSON_AddStringToObject(a, "hash", pv->accuracy_hash);
@@ -206,10 +206,10 @@ static sp_status read_head(const char *file, const cJSON *root, sp_plan_file *f)
       (st = sp_json_number(file, t, "predicted", "peak_bytes", 0, DBL_MAX, &f->predicted.peak_bytes)) ||
       (st = sp_json_number(file, t, "predicted", "accuracy", -DBL_MAX, 100, &f->predicted.accuracy)))
     return st;
-  pv->profile_core_gflops = 0; /* absent in plans written before it was recorded, or null */
-  const cJSON *probe = cJSON_GetObjectItemCaseSensitive(p, "core_gflops");
+  pv->profile_network_ms = 0; /* absent in plans written before it was recorded, or null */
+  const cJSON *probe = cJSON_GetObjectItemCaseSensitive(p, "network_ms");
   if (probe && !cJSON_IsNull(probe) &&
-      (st = sp_json_number(file, p, "profile", "core_gflops", 1e-3, 1e6, &pv->profile_core_gflops)))
+      (st = sp_json_number(file, p, "profile", "network_ms", 1e-6, 1e9, &pv->profile_network_ms)))
     return st;
   f->batch = 1; /* absent in plans written before it was recorded */
   if (cJSON_GetObjectItemCaseSensitive(t, "batch") &&

@@ -19,8 +19,8 @@ typedef struct sp_plan_provenance {
   char device_fingerprint[17];    /* the profile's device */
   char profile_path[512], accuracy_path[512];
   char profile_hash[17], accuracy_hash[17]; /* FNV-1a 64 of the file's bytes */
-  double profile_core_gflops;     /* the profile's core probe (sp_profile_core_speed median);
-                                     0 = unknown */
+  double profile_network_ms;      /* the profile's reference network time (median of
+                                     sp_profile_network_speed); 0 = unknown */
 } sp_plan_provenance;
 
 typedef struct sp_plan_file_layer {

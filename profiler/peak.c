@@ -1,7 +1,5 @@
 #include "peak.h"
 
-#include <stdlib.h>
-
 #include "timer.h"
 
 /* GFLOP/s of one run of `iters` iterations of 24 independent zmm (or 12 ymm)
@@ -64,17 +62,4 @@ double sp_peak_gflops_per_core(void) {
   static double cached = -1;
   if (cached < 0) cached = measure_peak();
   return cached;
-}
-
-static int by_value(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-double sp_core_probe_gflops(void) {
-  enum { RUNS = 15 };
-  double g[RUNS];
-  for (int rep = 0; rep < RUNS; rep++) g[rep] = fma_run(20000);
-  qsort(g, RUNS, sizeof *g, by_value);
-  return g[RUNS / 2];
 }

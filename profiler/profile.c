@@ -104,12 +104,12 @@ static int by_value(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-sp_profile_speed sp_profile_core_speed(const sp_profile *p) {
+sp_profile_speed sp_profile_network_speed(const sp_profile *p) {
   sp_profile_speed sp = {0};
   double *v = malloc((size_t)(p->n_layers + 1) * sizeof *v);
   if (!v) return sp;
   for (int i = 0; i < p->n_layers; i++)
-    if (p->layers[i].measured && p->layers[i].core_gflops > 0) v[sp.layers++] = p->layers[i].core_gflops;
+    if (p->layers[i].measured && p->layers[i].network_ms > 0) v[sp.layers++] = p->layers[i].network_ms;
   if (sp.layers) {
     qsort(v, (size_t)sp.layers, sizeof *v, by_value);
     int n = sp.layers;

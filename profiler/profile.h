@@ -79,8 +79,9 @@ typedef struct sp_profile_layer {
   double noise_median, noise_max;         /* over its timed records: relative CI width */
   int unconverged;                        /* timed records whose CI missed the target */
   char skipped[512];                      /* --quick: "variant@threads,..." dropped as dominated */
-  double core_gflops;                     /* sp_core_probe_gflops() around its measurement
-                                             (mean of before and after); 0 = unknown */
+  double network_ms;                      /* the reference network (default variants, batch 1,
+                                             one thread) just before it, on the CPU it was
+                                             measured on (quiet_core.h); 0 = unknown */
 } sp_profile_layer;
 
 typedef struct sp_profile_record {
@@ -145,13 +146,13 @@ sp_status sp_profile_add_transition(sp_profile *p, const sp_profile_transition *
 /* Index of the layer called `name`, or -1. */
 int sp_profile_find_layer(const sp_profile *p, const char *name);
 
-/* The core probe (sp_core_probe_gflops) over the measured layers that have
- * one: median, least and most; 0 when none has (profiles made before it). */
+/* The reference network's time (network_ms) over the measured layers that
+ * have one: median, least and most; 0 when none has (profiles before it). */
 typedef struct sp_profile_speed {
   double median, min, max;
   int layers;
 } sp_profile_speed;
-sp_profile_speed sp_profile_core_speed(const sp_profile *p);
+sp_profile_speed sp_profile_network_speed(const sp_profile *p);
 
 /* The transition of `tensor` (layer index, -1 = input) at level `keep`, or NULL. */
 const sp_profile_transition *sp_profile_find_transition(const sp_profile *p, int tensor, int keep);

@@ -231,10 +231,10 @@ static sp_status read_layer(const char *f, const cJSON *o, const char *w, sp_pro
   if (!s) s = sp_json_number(f, o, w, "seconds", 0, 1e9, &l->seconds);
   if (!s) s = sp_profile_read_skipped(f, o, w, l);
   /* absent (profiles before the probe) or null: unknown */
-  const cJSON *probe = cJSON_GetObjectItemCaseSensitive(o, "core_gflops");
-  l->core_gflops = 0;
+  const cJSON *probe = cJSON_GetObjectItemCaseSensitive(o, "network_ms");
+  l->network_ms = 0;
   if (!s && probe && !cJSON_IsNull(probe))
-    s = sp_json_number(f, o, w, "core_gflops", 1e-3, 1e6, &l->core_gflops);
+    s = sp_json_number(f, o, w, "network_ms", 1e-6, 1e9, &l->network_ms);
   return s;
 }
 

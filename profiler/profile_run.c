@@ -11,7 +11,6 @@
 
 #include "engine/executor.h"
 #include "engine/model_info.h"
-#include "peak.h"
 #include "quiet_core.h"
 #include "timer.h"
 #include "transfer.h"
@@ -38,6 +37,7 @@ typedef struct run_state {
   sp_executor *net;
   float *net_in, *net_out;
   int cpu;                     /* where the current layer is measured, -1: anywhere */
+  double network_ms;           /* the network's median there just before, 0: unknown */
 } run_state;
 
 static void run_network(void *ctx) {
@@ -339,7 +339,7 @@ static sp_status measure_layer(run_state *st, int layer, int *interrupted) {
   sp_profile_case cases[SP_PROFILE_MAX_CASES];
   int n = sp_profile_cases(st->g, &st->cg, &st->kt, &p->config, node, cases, SP_PROFILE_MAX_CASES);
   unsigned judged = 0;
-  double t0 = sp_time_now(), probe = sp_core_probe_gflops();
+  double t0 = sp_time_now();
   p->layers[layer].skipped[0] = 0;
   sp_status s = SP_OK;
   for (int c = 0; c < n && !s && !stopping(st); c++) {
@@ -355,7 +355,7 @@ static sp_status measure_layer(run_state *st, int layer, int *interrupted) {
     return s;
   }
   layer_noise(p, layer, first);
-  p->layers[layer].core_gflops = 0.5 * (probe + sp_core_probe_gflops());
+  p->layers[layer].network_ms = st->network_ms;
   p->layers[layer].seconds = sp_time_now() - t0;
   p->layers[layer].measured = 1;
   return SP_OK;
@@ -395,7 +395,11 @@ sp_status sp_profile_run(const sp_graph *g, sp_profile *p, const sp_profile_run_
       break;
     }
     int first = p->n_records;
-    if (st->net) st->cpu = sp_quiet_core_pin(run_network, st, 5).cpu;
+    if (st->net) {
+      sp_quiet_core q = sp_quiet_core_pin(run_network, st, 5);
+      st->cpu = q.cpu;
+      st->network_ms = 1e3 * q.fastest;
+    }
     s = measure_layer(st, l, &res->interrupted);
     if (s || res->interrupted) break;
     for (int i = first; i < p->n_records; i++) res->records_failed += p->records[i].failed;

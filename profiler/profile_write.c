@@ -152,8 +152,8 @@ static cJSON *layer_json(const sp_profile *p, const sp_profile_layer *l) {
   cJSON_AddItemToObject(o, "act_bytes", numbers(l->act_bytes, p->groups[l->group_out].n_keep));
   cJSON_AddBoolToObject(o, "measured", l->measured);
   cJSON_AddItemToObject(o, "seconds", measured(l->seconds));
-  if (l->core_gflops > 0) cJSON_AddItemToObject(o, "core_gflops", measured(l->core_gflops));
-  else cJSON_AddNullToObject(o, "core_gflops");
+  if (l->network_ms > 0) cJSON_AddItemToObject(o, "network_ms", measured(l->network_ms));
+  else cJSON_AddNullToObject(o, "network_ms");
   cJSON *sk = cJSON_AddArrayToObject(o, "skipped");
   char list[sizeof l->skipped];
   memcpy(list, l->skipped, sizeof list);

@@ -25,8 +25,22 @@ static int pin(int cpu) {
   return sched_setaffinity(0, sizeof one, &one) == 0;
 }
 
+/* The median time of `runs` calls after 2 untimed ones (caches warm). */
+static double median_time(void (*fn)(void *), void *ctx, int runs) {
+  double t[64];
+  fn(ctx), fn(ctx);
+  for (int r = 0; r < runs; r++) {
+    double t0 = sp_time_now();
+    fn(ctx);
+    t[r] = sp_time_now() - t0;
+  }
+  return sp_quantile(t, runs, 0.5);
+}
+
 sp_quiet_core sp_quiet_core_pin(void (*fn)(void *), void *ctx, int runs) {
   sp_quiet_core q = {.cpu = -1};
+  if (runs < 1) return q;
+  if (runs > 64) runs = 64;
   if (!saved_valid) {
     if (sched_getaffinity(0, sizeof saved, &saved)) return q;
     saved_valid = 1;
@@ -34,31 +48,27 @@ sp_quiet_core sp_quiet_core_pin(void (*fn)(void *), void *ctx, int runs) {
   }
   for (int c = 0; c < CPU_SETSIZE && q.n < SP_QUIET_MAX_CPUS; c++)
     if (CPU_ISSET(c, &saved)) q.cpus[q.n++] = c;
-  if (q.n < 2 || runs < 1) return q;
-  if (runs > 64) runs = 64;
+  if (q.n < 2) { /* nothing to choose */
+    q.n = 1;
+    q.fastest = q.median[0] = median_time(fn, ctx, runs);
+    return q;
+  }
   int best = -1;
   for (int k = 0; k < q.n; k++) {
     if (!pin(q.cpus[k])) {
       sp_quiet_core_release();
-      q.n = 0;
-      return q;
+      return (sp_quiet_core){.cpu = -1};
     }
-    fn(ctx), fn(ctx); /* this core's caches warm */
-    double t[64];
-    for (int r = 0; r < runs; r++) {
-      double t0 = sp_time_now();
-      fn(ctx);
-      t[r] = sp_time_now() - t0;
-    }
-    q.median[k] = sp_quantile(t, runs, 0.5);
+    q.median[k] = median_time(fn, ctx, runs);
     if (best < 0 || q.median[k] < q.median[best]) best = k;
   }
   if (!pin(q.cpus[best])) {
     sp_quiet_core_release();
-    return q;
+    return (sp_quiet_core){.cpu = -1};
   }
   fn(ctx); /* warm again where it stays */
   q.cpu = q.cpus[best];
+  q.fastest = q.median[best];
   return q;
 }
 

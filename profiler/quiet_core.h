@@ -19,14 +19,16 @@ typedef struct sp_quiet_core {
   int n;                              /* CPUs tried */
   int cpus[SP_QUIET_MAX_CPUS];
   double median[SP_QUIET_MAX_CPUS];   /* seconds of one call of the workload on each */
+  double fastest;                     /* the lowest median: the workload's time where it stays */
 } sp_quiet_core;
 
 /* Times fn(ctx) `runs` times (after 2 untimed runs) on each CPU the calling
  * thread may use (the first SP_QUIET_MAX_CPUS of its mask), then pins the
  * calling thread to the one with the lowest median. OpenMP's worker threads
  * are started first, with the whole mask, so that pinning this thread does
- * not pin them. With a single CPU, or when the affinity calls fail, nothing
- * is timed or pinned and cpu is -1. */
+ * not pin them. With a single CPU the workload is timed there (n 1) and
+ * nothing is pinned (cpu -1); when the affinity calls fail, nothing is
+ * timed either (n 0, fastest 0). */
 sp_quiet_core sp_quiet_core_pin(void (*fn)(void *), void *ctx, int runs);
 
 /* Gives the calling thread back the mask it had before the first pin. */

@@ -93,6 +93,7 @@ sp_status sp_plan_exec_build(const sp_plan_file *f, const char *plan_path, const
   memset(out, 0, sizeof *out);
   out->device = -1;
   if (!model) model = f->prov.model;
+  snprintf(out->model, sizeof out->model, "%s", model);
   sp_status s = sp_model_load(model, &out->graph);
   if (s) return s;
   char structure[SP_FINGERPRINT_HEX], weights[SP_FINGERPRINT_HEX];

@@ -17,6 +17,7 @@ typedef struct sp_plan_exec {
   int *param_store;             /* n_nodes x SP_MAX_PARAMS */
   int device;                   /* the OpenCL device the plan uses, -1: host only */
   int weights_match;            /* the model's weights are those the accuracies were measured on */
+  char model[256];              /* the model spec loaded (the plan's, or the caller's) */
 } sp_plan_exec;
 
 /* Loads `model` (NULL: the plan's model name), checks that its structure is

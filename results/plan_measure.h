@@ -17,8 +17,11 @@ typedef struct sp_plan_measure_options {
 typedef struct sp_plan_measurement {
   double latency_ms, p10_ms, p90_ms; /* one call of the plan's batch */
   int runs;
-  double core_gflops;       /* sp_core_probe_gflops(), mean of before and after the timed runs */
-  sp_quiet_core core;       /* the CPU the timed runs were on (quiet_core.h) */
+  sp_quiet_core core;       /* the CPU the timed runs were on (quiet_core.h), chosen by
+                               the reference network's time on each */
+  double network_ms;        /* the reference network there (the model uncompressed, default
+                               variants, batch 1, one thread), as the profile timed it
+                               before each layer; 0 = not measured */
   double weight_bytes;      /* resident after loading (one format per layer) */
   double activation_bytes;  /* the executor's activation buffers */
   double workspace_bytes;
@@ -32,8 +35,8 @@ typedef struct sp_plan_measurement {
 } sp_plan_measurement;
 
 /* Builds an executor for x with the plan's batch and measures, pinned to
- * the core where the plan itself ran fastest (quiet_core.h), as the profile
- * measured each layer; the thread's mask is given back at the end. The timed
+ * the core where the reference network ran fastest (quiet_core.h), as the
+ * profile measured each layer; the thread's mask is given back at the end. The timed
  * runs see the same input (the first images of data, else a fixed random
  * one); the per-layer times come from separate runs with node timing on,
  * so that it costs the end-to-end figure nothing. Free with

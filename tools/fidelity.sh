@@ -61,7 +61,7 @@ for run in runs:
     m = re.search(r"latency \(ms\)\s+([\d.]+)\s+([\d.]+)\s+([-+\d.]+)%\s+\(p10 ([\d.]+), p90 ([\d.]+)", t)
     lat.append([float(x) for x in m.groups()[:2] + m.groups()[3:]])
     mb = re.search(r"peak memory \(MB\)\s+([\d.]+)\s+([\d.]+)\s+([-+\d.]+)%", t)
-    s = re.search(r"machine speed: .*\(([\d.]+)x\); latency at the profile's speed ([\d.]+) ms", t)
+    s = re.search(r"machine speed: reference network .*\(([\d.]+)x\); latency at the profile's speed ([\d.]+) ms", t)
     if s: speed.append((float(s.group(1)), float(s.group(2))))
 pred = lat[0][0]
 med = statistics.median(r[1] for r in lat)
@@ -88,10 +88,10 @@ print("# Plan fidelity: measured against predicted\n")
 print(f"`tools/fidelity.sh`: per model a quick profile, `sense --quick --limit 300`, the Pareto front over "
       f"memory bounds (`query --sweep memory=...`), and every plan of the front run with `stackplan run "
       f"--repeat {sys.argv[2]}` in {sys.argv[4]} rounds over the front (median of the rounds' medians). Error = (measured − predicted) / predicted. "
-      f"Core probe run/profile: `run`'s `machine speed` ratio (median over the rounds; < 1: the host's other tenants "
-      f"took more of the core than during the profile); the last column scales each round's measurement by it. "
+      f"Machine speed run/profile: `run`'s `machine speed` ratio, the reference network's time (the model uncompressed, default variants, one thread) in the run over its median in the profile "
+      f"(median over the rounds; > 1: the host's other tenants slowed the run more than the profile); the last column divides each round's measurement by it. "
       f"Machine: {sys.argv[3]}.\n")
-print("| model | plans | latency error: median \\|e\\| | median e (bias) | max \\|e\\| | within 10% | memory error: max \\|e\\| | core probe run/profile | median \\|e\\| at the profile's core speed |")
+print("| model | plans | latency error: median \\|e\\| | median e (bias) | max \\|e\\| | within 10% | memory error: max \\|e\\| | machine speed run/profile | median \\|e\\| at the profile's machine speed |")
 print("|---|--:|--:|--:|--:|--:|--:|--:|--:|")
 for m in dict.fromkeys(r["model"] for r in rows):
     signed = [float(r["latency_error_pct"]) for r in rows if r["model"] == m]
@@ -101,7 +101,7 @@ for m in dict.fromkeys(r["model"] for r in rows):
     at = [abs(float(r["at_profile_speed_error_pct"])) for r in rows if r["model"] == m and r["at_profile_speed_error_pct"]]
     print(f"| {m} | {len(e)} | {statistics.median(e):.1f}% | {statistics.median(signed):+.1f}% | {max(e):.1f}% | {sum(x <= 10 for x in e)}/{len(e)} | {max(me):.1f}% | "
           f"{statistics.median(ratio) if ratio else float('nan'):.2f} | {statistics.median(at) if at else float('nan'):.1f}% |")
-print("\n| model | plan | max memory (MB) | compressed layers | predicted ms | measured ms (p10–p90) | error | memory pred/meas (MB) | round medians (ms) | core probe run/profile |")
+print("\n| model | plan | max memory (MB) | compressed layers | predicted ms | measured ms (p10–p90) | error | memory pred/meas (MB) | round medians (ms) | machine speed run/profile |")
 print("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
 for r in rows:
     print(f"| {r['model']} | {r['plan']} | {float(r['max_memory_mb']):.3f} | {r['compressed_layers']} | {r['predicted_ms']} | "

@@ -30,25 +30,27 @@ run_ok "run" "$tmp/plan.json" --repeat 5 --layers --data fashion-mnist --split c
 for what in "latency (ms)" "peak memory (MB)" "accuracy (%)" "sum of layers"; do
   grep -qF "$what" "$tmp/out" && ok || fail "run: no '$what' line"
 done
-# the core probe: the profile's per layer, the plan's, and run's own; the
-# speed-scaled latency is the measured one times the ratio the line gives
-$py - "$tmp/p.json" "$tmp/plan.json" "$tmp/out" <<'EOF' && ok || fail "core probe: $(grep -F 'machine speed' "$tmp/out")"
+# the reference network: timed by the profile before each layer, its median
+# in the plan, timed again by run on its core; the latency at the profile's
+# machine speed is the measured one divided by the ratio the line gives
+$py - "$tmp/p.json" "$tmp/plan.json" "$tmp/out" <<'EOF' && ok || fail "reference network: $(grep -F 'machine speed' "$tmp/out")"
 import json, re, statistics, sys
 prof, plan, out = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), open(sys.argv[3]).read()
-probes = [l["core_gflops"] for l in prof["layers"]]
-assert all(p > 0 for p in probes) and plan["profile"]["core_gflops"] == statistics.median(probes)
-m = re.search(r"machine speed: core probe ([\d.]+) GFLOP/s, ([\d.]+) when profiled \(([\d.]+)x\); "
+probes = [l["network_ms"] for l in prof["layers"]]
+assert all(p > 0 for p in probes) and plan["profile"]["network_ms"] == statistics.median(probes)
+m = re.search(r"machine speed: reference network ([\d.]+) ms, ([\d.]+) when profiled \(([\d.]+)x\); "
               r"latency at the profile's speed ([\d.]+) ms", out)
 lat = float(re.search(r"latency \(ms\)\s+[\d.]+\s+([\d.]+)", out).group(1))
 now, then, ratio, at = (float(x) for x in m.groups())
-assert abs(then - plan["profile"]["core_gflops"]) < 0.06 and abs(ratio - now / then) < 0.006
-assert abs(at - lat * now / then) <= 0.001 * lat + 1e-4  # now and then are printed to 0.1
+assert abs(then - plan["profile"]["network_ms"]) < 0.00006 and abs(ratio - now / then) < 0.006
+assert abs(at - lat * then / now) <= 0.002 * lat + 1e-4  # now and then are printed to 0.1 us
 EOF
 # the quieter core (profiler/quiet_core.h): with two CPUs or more, the timed
-# runs are pinned to one of them and the line names the medians on each;
+# runs are pinned to the one where the reference network ran fastest and the
+# line names its medians on each;
 # with one CPU there is no choice and no line
 if [[ $(nproc) -ge 2 ]]; then
-  grep -qE "^core: cpu [0-9]+, where the plan ran fastest \(median of 5 runs on each: cpu [0-9]+ [0-9.]+ ms, cpu" "$tmp/out" &&
+  grep -qE "^core: cpu [0-9]+, where the reference network ran fastest \(median of 5 runs on each: cpu [0-9]+ [0-9.]+ ms, cpu" "$tmp/out" &&
     ok || fail "no core line: $(grep -F core: "$tmp/out")"
 fi
 if command -v taskset >/dev/null; then
@@ -56,8 +58,8 @@ if command -v taskset >/dev/null; then
     grep -qF "core:" "$tmp/one.out" && fail "a core line with one CPU" || ok
   else fail "run on one CPU: $(head -c 300 "$tmp/err")"; fi
 fi
-# a plan without the probe (made before it, or null): no machine line
-$py -c "import json,sys; p=json.load(open(sys.argv[1])); p['profile']['core_gflops']=None; json.dump(p,open(sys.argv[2],'w'))" \
+# a plan without the reference network (made before it, or null): no machine line
+$py -c "import json,sys; p=json.load(open(sys.argv[1])); p['profile']['network_ms']=None; json.dump(p,open(sys.argv[2],'w'))" \
   "$tmp/plan.json" "$tmp/noprobe.json"
 if "$bin" run "$tmp/noprobe.json" --repeat 3 >"$tmp/noprobe.out" 2>"$tmp/err"; then
   grep -qF "machine speed" "$tmp/noprobe.out" && fail "machine line without a probe" || ok

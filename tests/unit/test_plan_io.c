@@ -169,7 +169,7 @@ static void test_plan_file(void) {
   s.problem.bounds.min_accuracy = 89.5;
   CHECK(sp_plan_ilp(&s.problem, NULL, &plan) == SP_OK && plan.has_plan);
   sp_plan_provenance pv = {.model = "m", .structure_fingerprint = "0123456789abcdef",
-                           .profile_core_gflops = 212.5};
+                           .profile_network_ms = 0.8125};
   CHECK(sp_plan_file_build(&prof, &s, &plan, "ilp", &pv, &f) == SP_OK);
   char path[64];
   snprintf(path, sizeof path, "/tmp/test_plan_io_%ld.json", (long)getpid());
@@ -182,11 +182,11 @@ static void test_plan_file(void) {
   for (int l = 0; l < g.n_layers && l < f.n_layers; l++)
     CHECK(!strcmp(g.layers[l].variant, f.layers[l].variant) && g.layers[l].device == f.layers[l].device &&
           g.layers[l].keep_out == f.layers[l].keep_out && g.layers[l].compression.kind == f.layers[l].compression.kind);
-  /* the profile's core probe: kept; null = unknown; out of range or not a number refused */
-  CHECK(g.prov.profile_core_gflops == 212.5);
-  CHECK(load_edited(path, "212.5", "null", &g) == SP_OK && g.prov.profile_core_gflops == 0);
-  CHECK(load_edited(path, "212.5", "-1", &g) == SP_ERR_INPUT && strstr(sp_last_error(), "profile.core_gflops"));
-  CHECK(load_edited(path, "212.5", "\"fast\"", &g) == SP_ERR_INPUT && strstr(sp_last_error(), "core_gflops"));
+  /* the profile's reference network time: kept; null = unknown; out of range or not a number refused */
+  CHECK(g.prov.profile_network_ms == 0.8125);
+  CHECK(load_edited(path, "0.8125", "null", &g) == SP_OK && g.prov.profile_network_ms == 0);
+  CHECK(load_edited(path, "0.8125", "-1", &g) == SP_ERR_INPUT && strstr(sp_last_error(), "profile.network_ms"));
+  CHECK(load_edited(path, "0.8125", "\"fast\"", &g) == SP_ERR_INPUT && strstr(sp_last_error(), "network_ms"));
   /* malformed: truncated, wrong version, missing field; unreadable */
   FILE *out = fopen(path, "w");
   fputs("{\"format\": \"stackplan-plan\", \"version\": 1, \"crea", out);
@@ -255,7 +255,7 @@ static void test_fixture_files(void) {
     CHECK(in.source.records_no_accuracy == 10 && in.source.levels_no_accuracy == 1);
     CHECK(p->layers[4].n_pred == 2 && p->layers[4].pred[0] == 1 && p->layers[4].pred[1] == 3);
     CHECK(strlen(in.prov.profile_hash) == 16 && !strcmp(in.prov.weights_fingerprint, "00112233aabbccdd"));
-    CHECK(in.prov.profile_core_gflops == 0); /* a profile from before the core probe */
+    CHECK(in.prov.profile_network_ms == 0); /* a profile from before the reference network */
     sp_plan ilp = {0}, greedy = {0};
     CHECK(sp_plan_ilp(p, NULL, &ilp) == SP_OK && sp_plan_greedy(p, &greedy) == SP_OK);
     CHECK(ilp.metrics.latency_ms <= greedy.metrics.latency_ms + 1e-12);

@@ -37,7 +37,7 @@ static void build(sp_profile *p, sp_graph **g) {
   int pw = sp_profile_find_layer(p, "blocks.1.pw");
   CHECK(pw > 0 && p->groups[p->layers[pw].group_out].n_keep == 2);
   p->layers[pw].measured = p->layers[0].measured = 1;
-  p->layers[0].core_gflops = 200.5, p->layers[pw].core_gflops = 150.25; /* layer 1: unknown */
+  p->layers[0].network_ms = 0.5, p->layers[pw].network_ms = 0.25; /* layer 1: unknown */
   p->layers[pw].noise_median = 0.02, p->layers[pw].noise_max = 0.3, p->layers[pw].unconverged = 1;
   snprintf(p->layers[pw].skipped, sizeof p->layers[pw].skipped, "conv2d__direct_serial@1");
   sp_profile_record r = record(p, "blocks.1.pw", "conv2d__1x1_gemm_omp");
@@ -94,14 +94,14 @@ static void test_round_trip(void) {
     CHECK(!strcmp(a->name, b->name) && !strcmp(a->op, b->op) && a->group_in == b->group_in);
     CHECK(a->input_layer[0] == b->input_layer[0] && a->measured == b->measured);
     CHECK(a->act_bytes[0] == b->act_bytes[0] && !strcmp(a->skipped, b->skipped));
-    CHECK(a->core_gflops == b->core_gflops);
+    CHECK(a->network_ms == b->network_ms);
   }
-  /* the profile's core speed: over measured layers with a probe only */
-  sp_profile_speed sp = sp_profile_core_speed(&q);
-  CHECK(sp.layers == 2 && sp.median == 0.5 * (200.5 + 150.25) && sp.min == 150.25 && sp.max == 200.5);
+  /* the reference network's time: over measured layers that have one only */
+  sp_profile_speed sp = sp_profile_network_speed(&q);
+  CHECK(sp.layers == 2 && sp.median == 0.375 && sp.min == 0.25 && sp.max == 0.5);
   q.layers[0].measured = 0;
-  sp = sp_profile_core_speed(&q);
-  CHECK(sp.layers == 1 && sp.median == 150.25);
+  sp = sp_profile_network_speed(&q);
+  CHECK(sp.layers == 1 && sp.median == 0.25);
   q.layers[0].measured = 1;
   CHECK(q.n_records == p.n_records && q.n_transitions == p.n_transitions);
   for (int i = 0; i < p.n_records && q.n_records == p.n_records; i++) {
@@ -182,8 +182,8 @@ static void test_refused(void) {
   expect_refused(text, "\"tensor\":\"input\"", "\"tensor\":\"nowhere\"", "transitions[0].tensor");
   expect_refused(text, "\"layer\":\"conv1\",\"median\"", "\"layer\":\"blocks.0.dw\",\"median\"", "noise[0].layer");
   expect_refused(text, "\"noise\": [", "\"noise\": 3, \"x\": [", "noise");
-  expect_refused(text, "\"core_gflops\":200.5", "\"core_gflops\":-3", "layers[0].core_gflops");
-  expect_refused(text, "\"core_gflops\":200.5", "\"core_gflops\":\"fast\"", "layers[0].core_gflops");
+  expect_refused(text, "\"network_ms\":0.5", "\"network_ms\":-3", "layers[0].network_ms");
+  expect_refused(text, "\"network_ms\":0.5", "\"network_ms\":\"fast\"", "layers[0].network_ms");
   /* truncated: a crash mid-write of a non-atomic writer */
   FILE *t = fopen(bad, "w");
   fwrite(text, 1, n / 2, t);
