@@ -105,6 +105,10 @@ sp_status sp_plan_measure(const sp_plan_file *f, const sp_plan_exec *x, const sp
   out->layer_ms = calloc((size_t)f->n_layers + 1, sizeof *out->layer_ms);
   out->n_layers = f->n_layers;
   sp_executor *e = NULL;
+  /* the reference network first, and freed, so that the process never holds
+   * it beside the plan's executor (its peak resident set is the larger of
+   * the two, not their sum) */
+  if (in && res && t && out->layer_ms) pin_quiet_core(x, out);
   sp_status s = (!in || !res || !t || !out->layer_ms) ? sp_fail(SP_ERR_RUNTIME, "out of memory")
                                                       : sp_executor_create(g, &opt, &e);
   if (!s) {
@@ -113,7 +117,6 @@ sp_status sp_plan_measure(const sp_plan_file *f, const sp_plan_exec *x, const sp
     out->activation_bytes = (double)sp_executor_activation_bytes(e);
     out->workspace_bytes = (double)sp_executor_workspace_bytes(e);
     out->peak_bytes = out->weight_bytes + out->activation_bytes + out->workspace_bytes;
-    pin_quiet_core(x, out);
     s = time_runs(e, in, res, o, t);
   }
   if (!s) {

@@ -509,7 +509,9 @@ def cmd_report(stage, meta_json, out_md):
       "workspace, as `stackplan run` measures them on the built executor (`results/plan_measure.c`), in MiB. "
       "`weights` is the first term alone. `RSS` is the whole process's peak resident set "
       "(`/usr/bin/time -f %M`): it includes the binary, the C library and OpenMP runtime, and the dense "
-      "float weights held while the model is loaded and compressed, before the kernels convert them, so "
+      "float weights held while the model is loaded and compressed, before the kernels convert them, and "
+      "the dense reference network `run` times first to choose its core (docs/cli.md; freed before the plan's "
+      "executor is built, so the peak is the larger of the two), so "
       "it hides the format differences behind a constant and the loading phase.\n")
     w("Why not `stackplan memory`: it takes no `--compress` or `--variant` (its `--help`: `MODEL [--threads T] "
       "[--batch N] [--reference]`), so the script writes, per model and technique, a plan file "
