@@ -12,7 +12,7 @@
 
 static const char usage_text[] =
     "usage: stackplan run PLAN.json [--model M] [--data fashion-mnist] [--split test|calib]\n"
-    "                     [--limit N] [--repeat N] [--layers] [--force]\n"
+    "                     [--limit N] [--repeat N] [--layers] [--force] [--no-reference]\n"
     "\n"
     "Loads the plan's model, applies each layer's compression, builds each layer's\n"
     "variant with its parameters and threads on its backend and device (with the\n"
@@ -28,13 +28,16 @@ static const char usage_text[] =
     "  --repeat N       timed end-to-end runs (default 100)\n"
     "  --layers         per layer: predicted and measured time\n"
     "  --force          run a plan made for another model structure or machine\n"
+    "  --no-reference   do not time the reference network (the model uncompressed, default\n"
+    "                   variants) to pick the quieter core and the machine's speed: for\n"
+    "                   a process peak memory of the plan alone\n"
     "\n"
     "Exit codes: 0 ok, 1 runtime failure, 2 bad input (another model or machine\n"
     "without --force, a variant this build lacks), 3 unreadable file.\n";
 
 typedef struct run_options {
   const char *plan, *model, *data, *split;
-  int limit, repeat, layers, force;
+  int limit, repeat, layers, force, no_reference;
 } run_options;
 
 static int parse(int argc, char **argv, run_options *o) {
@@ -53,6 +56,7 @@ static int parse(int argc, char **argv, run_options *o) {
       if (!sp_cli_parse_int("run", arg, argv[++i], 1, 1 << 20, &o->repeat)) return 2;
     } else if (!strcmp(arg, "--layers")) o->layers = 1;
     else if (!strcmp(arg, "--force")) o->force = 1;
+    else if (!strcmp(arg, "--no-reference")) o->no_reference = 1;
     else if (arg[0] == '-' || o->plan) return sp_cli_error("run", 2, "unknown or incomplete argument '%s' (see --help)", arg);
     else o->plan = arg;
   }
@@ -77,7 +81,8 @@ int sp_cmd_run(int argc, char **argv) {
   if (!s) s = sp_plan_check_machine(&f, o.plan, x.device, o.force);
   if (!s && o.data)
     s = sp_fmnist_load(sp_fmnist_dir(), strcmp(o.split, "calib") ? SP_FMNIST_TEST : SP_FMNIST_CALIB, o.limit, &d);
-  sp_plan_measure_options mo = {.repeat = o.repeat, .warmup = 3, .data = o.data ? &d : NULL};
+  sp_plan_measure_options mo = {.repeat = o.repeat, .warmup = 3, .data = o.data ? &d : NULL,
+                                .reference = !o.no_reference};
   if (!s) s = sp_plan_measure(&f, &x, &mo, &m);
   if (s) rc = sp_cli_fail("run", s);
   else {

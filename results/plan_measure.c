@@ -3,6 +3,9 @@
 
 #include <math.h>
 #include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <string.h>
 
 #include "engine/compress.h"
@@ -46,6 +49,7 @@ static void pin_quiet_core(const sp_plan_exec *x, sp_plan_measurement *out) {
   sp_graph *g = NULL;
   network_run r = {0};
   sp_exec_options eo = sp_exec_options_default();
+  eo.release_dense_weights = 1; /* one weight format resident, as the plan's executor holds it */
   if (!sp_model_load(x->model, &g) &&
       (r.in = calloc(sp_dims_count(g->input), sizeof *r.in)) &&
       (r.out = calloc(sp_dims_count(g->nodes[g->output].out), sizeof *r.out)) &&
@@ -57,6 +61,9 @@ static void pin_quiet_core(const sp_plan_exec *x, sp_plan_measurement *out) {
   free(r.in);
   free(r.out);
   sp_graph_free(g);
+#ifdef __GLIBC__
+  malloc_trim(0); /* give its pages back: glibc keeps freed heap pages resident */
+#endif
 }
 
 static sp_status time_runs(sp_executor *e, const float *in, float *out, const sp_plan_measure_options *o,
@@ -108,7 +115,7 @@ sp_status sp_plan_measure(const sp_plan_file *f, const sp_plan_exec *x, const sp
   /* the reference network first, and freed, so that the process never holds
    * it beside the plan's executor (its peak resident set is the larger of
    * the two, not their sum) */
-  if (in && res && t && out->layer_ms) pin_quiet_core(x, out);
+  if (o->reference && in && res && t && out->layer_ms) pin_quiet_core(x, out);
   sp_status s = (!in || !res || !t || !out->layer_ms) ? sp_fail(SP_ERR_RUNTIME, "out of memory")
                                                       : sp_executor_create(g, &opt, &e);
   if (!s) {

@@ -12,6 +12,8 @@ typedef struct sp_plan_measure_options {
   int repeat;              /* timed end-to-end runs, >= 1 */
   int warmup;              /* untimed runs first */
   const sp_fmnist *data;   /* NULL: no accuracy; else top-1 over all its images */
+  int reference;           /* time the reference network first and pin to the quieter core
+                              (quiet_core.h); it costs a dense copy of the model for a moment */
 } sp_plan_measure_options;
 
 typedef struct sp_plan_measurement {
@@ -34,9 +36,10 @@ typedef struct sp_plan_measurement {
   int correct, images;
 } sp_plan_measurement;
 
-/* Builds an executor for x with the plan's batch and measures, pinned to
- * the core where the reference network ran fastest (quiet_core.h), as the
- * profile measured each layer; the thread's mask is given back at the end. The timed
+/* Builds an executor for x with the plan's batch and measures; with
+ * o->reference, pinned to the core where the reference network ran fastest
+ * (quiet_core.h), as the profile measured each layer, the thread's mask
+ * given back at the end. The timed
  * runs see the same input (the first images of data, else a fixed random
  * one); the per-layer times come from separate runs with node timing on,
  * so that it costs the end-to-end figure nothing. Free with

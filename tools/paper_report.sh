@@ -436,7 +436,7 @@ def cmd_report(stage, meta_json, out_md):
       f"runs after 2 warm-up runs, batch 1; {meta['passes']} such series per configuration, the even ones in "
       f"reverse order, and the **lower of the series' medians** is quoted (every series, with p10 and p90, is "
       f"in `latency.csv`) |")
-    w("| memory | `stackplan run PLAN --model MODEL --force --repeat 1` on a plan file holding the compression "
+    w("| memory | `stackplan run PLAN --model MODEL --force --repeat 1 --no-reference` on a plan file holding the compression "
       "and the kernel variant of every node (see below), 1 thread, batch 1 |\n")
 
     w("Everything here is measured on this machine with the commands listed at the end; the paper's figures "
@@ -509,10 +509,9 @@ def cmd_report(stage, meta_json, out_md):
       "workspace, as `stackplan run` measures them on the built executor (`results/plan_measure.c`), in MiB. "
       "`weights` is the first term alone. `RSS` is the whole process's peak resident set "
       "(`/usr/bin/time -f %M`): it includes the binary, the C library and OpenMP runtime, and the dense "
-      "float weights held while the model is loaded and compressed, before the kernels convert them, and "
-      "the dense reference network `run` times first to choose its core (docs/cli.md; freed before the plan's "
-      "executor is built, so the peak is the larger of the two), so "
-      "it hides the format differences behind a constant and the loading phase.\n")
+      "float weights held while the model is loaded and compressed, before the kernels convert them, so "
+      "it hides the format differences behind a constant and the loading phase (`run --no-reference`: "
+      "without the dense reference network `run` otherwise times first, docs/cli.md).\n")
     w("Why not `stackplan memory`: it takes no `--compress` or `--variant` (its `--help`: `MODEL [--threads T] "
       "[--batch N] [--reference]`), so the script writes, per model and technique, a plan file "
       "(`plans/*.json`, format `stackplan-plan` v1) with the compression and every node's variant as "
@@ -950,10 +949,10 @@ for m in $MODELS; do
       cspec=; cn=C_${m}_${tech}_${set}; [ -n "${!cn+x}" ] && cspec=${!cn}
       py plan "$(spec_of "$m")" "$R/${m}_identify.out" "$R/${id}_layers.out" "$cspec" "$P/$id.json"
       if [ -n "$TIME" ]; then
-        run "${id}_run" "$TIME -f %M -o \"\$R/${id}_run.rss\" \"\$SP\" run \"\$P/$id.json\" --model $(spec_of "$m") --force --repeat 1"
+        run "${id}_run" "$TIME -f %M -o \"\$R/${id}_run.rss\" \"\$SP\" run \"\$P/$id.json\" --model $(spec_of "$m") --force --repeat 1 --no-reference"
         rss=$(tail -n 1 "$R/${id}_run.rss")
       else
-        run "${id}_run" "\"\$SP\" run \"\$P/$id.json\" --model $(spec_of "$m") --force --repeat 1"
+        run "${id}_run" "\"\$SP\" run \"\$P/$id.json\" --model $(spec_of "$m") --force --repeat 1 --no-reference"
         rss=
       fi
       x=$(py mem "$R/${id}_run.out"); read -r peak wts act ws <<< "$x"

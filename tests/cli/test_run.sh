@@ -58,6 +58,10 @@ if command -v taskset >/dev/null; then
     grep -qF "core:" "$tmp/one.out" && fail "a core line with one CPU" || ok
   else fail "run on one CPU: $(head -c 300 "$tmp/err")"; fi
 fi
+# --no-reference: no reference network, so neither line
+if "$bin" run "$tmp/plan.json" --repeat 3 --no-reference >"$tmp/noref.out" 2>"$tmp/err"; then
+  grep -qE "^(core:|machine speed:)" "$tmp/noref.out" && fail "--no-reference printed a core or machine line" || ok
+else fail "run --no-reference: $(head -c 300 "$tmp/err")"; fi
 # a plan without the reference network (made before it, or null): no machine line
 $py -c "import json,sys; p=json.load(open(sys.argv[1])); p['profile']['network_ms']=None; json.dump(p,open(sys.argv[2],'w'))" \
   "$tmp/plan.json" "$tmp/noprobe.json"
