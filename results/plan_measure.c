@@ -103,6 +103,7 @@ static sp_status layer_times(sp_executor *e, const sp_plan_file *f, const sp_gra
 sp_status sp_plan_measure(const sp_plan_file *f, const sp_plan_exec *x, const sp_plan_measure_options *o,
                           sp_plan_measurement *out) {
   memset(out, 0, sizeof *out);
+  out->core.cpu = -1; /* not pinned unless the reference network runs */
   const sp_graph *g = x->graph;
   int batch = f->batch > 0 ? f->batch : 1;
   sp_exec_options opt = sp_plan_exec_options(x, batch);
