@@ -63,6 +63,15 @@ static void model_section(FILE *out, const sp_demo_model *d) {
           100 * sp_relative_error(m->peak_bytes, f->predicted.peak_bytes));
   fprintf(out, "| accuracy (%%; measured on the %d test images) | %.2f | %.2f | %+.2f pp |\n", m->images,
           f->predicted.accuracy, m->accuracy, m->accuracy - f->predicted.accuracy);
+  if (f->prov.profile_network_ms > 0 && m->network_ms > 0) {
+    /* how busy the machine was at run time against profile time (docs/cli.md, run) */
+    double ratio = m->network_ms / f->prov.profile_network_ms;
+    fprintf(out, "| machine speed: the reference network (dense, default variants, 1 thread; ms) | %.4f | %.4f | "
+                 "%.2fx |\n", f->prov.profile_network_ms, m->network_ms, ratio);
+    fprintf(out, "| latency at the profile's machine speed (measured / that ratio; ms) | %.4f | %.4f | %+.1f%% |\n",
+            f->predicted.latency_ms, m->latency_ms / ratio,
+            100 * sp_relative_error(m->latency_ms / ratio, f->predicted.latency_ms));
+  }
   fprintf(out, "\n### Speed-up\n\nAll measured here in one run (median of %d runs, batch %d).\n\n"
                "| configuration | predicted ms | measured ms | the plan is faster by |\n|---|--:|--:|--:|\n",
           m->runs, f->batch);

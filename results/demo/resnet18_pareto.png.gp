@@ -1,6 +1,6 @@
 set terminal pngcairo size 1000,650 font 'sans,11'
-set output "results/demo/resnet18_pareto.png.tmp.20609"
-set title "models/resnet18.onnx: Pareto front (5 plans)" noenhanced
+set output "results/demo/resnet18_pareto.png.tmp.14489"
+set title "models/resnet18.onnx: Pareto front (4 plans)" noenhanced
 set xlabel 'predicted latency (ms)'
 set ylabel 'predicted top-1 accuracy (%)'
 set cblabel 'peak memory (MB)'
