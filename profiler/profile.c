@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "timer.h"
+
 sp_profile_config sp_profile_config_default(int quick) {
   sp_profile_config c = {.quick = quick, .batch = 1, .device = -1, .n_ternary = 1,
                          .ternary = {0.7}, .n_threads = 1, .threads = {1}};
@@ -99,11 +101,6 @@ sp_status sp_profile_add_transition(sp_profile *p, const sp_profile_transition *
   return SP_OK;
 }
 
-static int by_value(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
 sp_profile_speed sp_profile_network_speed(const sp_profile *p) {
   sp_profile_speed sp = {0};
   double *v = malloc((size_t)(p->n_layers + 1) * sizeof *v);
@@ -111,11 +108,9 @@ sp_profile_speed sp_profile_network_speed(const sp_profile *p) {
   for (int i = 0; i < p->n_layers; i++)
     if (p->layers[i].measured && p->layers[i].network_ms > 0) v[sp.layers++] = p->layers[i].network_ms;
   if (sp.layers) {
-    qsort(v, (size_t)sp.layers, sizeof *v, by_value);
-    int n = sp.layers;
-    sp.median = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    sp.median = sp_quantile(v, sp.layers, 0.5); /* sorts v */
     sp.min = v[0];
-    sp.max = v[n - 1];
+    sp.max = v[sp.layers - 1];
   }
   free(v);
   return sp;
