@@ -10,5 +10,4 @@
  * has no FMA instructions. */
 double sp_peak_gflops_per_core(void);
 
-
 #endif

@@ -9,9 +9,8 @@
 #include "profile_io.h"
 #include "profile_run.h"
 
-#include "engine/executor.h"
 #include "engine/model_info.h"
-#include "quiet_core.h"
+#include "reference_network.h"
 #include "timer.h"
 #include "transfer.h"
 
@@ -32,34 +31,16 @@ typedef struct run_state {
   sp_profile_transition size_result[MAX_SIZES];
   sp_profile_task tasks[SP_PROFILE_MAX_TASKS];
   sp_case_result results[SP_PROFILE_MAX_TASKS];
-  /* the whole network with default variants: the workload that tells the
-   * quieter core before each layer (quiet_core.h); e NULL: not pinned */
-  sp_executor *net;
-  float *net_in, *net_out;
+  /* timed before each layer to tell the quieter core (net.e NULL: out of
+   * memory, layers measured wherever the scheduler puts them) */
+  sp_reference_network net;
   int cpu;                     /* where the current layer is measured, -1: anywhere */
   double network_ms;           /* the network's median there just before, 0: unknown */
 } run_state;
 
-static void run_network(void *ctx) {
-  run_state *st = ctx;
-  sp_executor_run(st->net, st->net_in, st->net_out);
-}
-
-/* The network at batch 1, one thread, default variants; without it (out
- * of memory) layers are measured wherever the scheduler puts them. */
-static void open_network(run_state *st) {
-  const sp_graph *g = st->g;
-  st->net_in = calloc(sp_dims_count(g->input), sizeof *st->net_in);
-  st->net_out = calloc(sp_dims_count(g->nodes[g->output].out), sizeof *st->net_out);
-  sp_exec_options eo = sp_exec_options_default();
-  if (!st->net_in || !st->net_out || sp_executor_create(g, &eo, &st->net)) st->net = NULL;
-}
-
 static void close_network(run_state *st) {
-  if (st->net) sp_quiet_core_release();
-  sp_executor_free(st->net);
-  free(st->net_in);
-  free(st->net_out);
+  if (st->net.e) sp_quiet_core_release();
+  sp_reference_network_close(&st->net);
 }
 
 static int stopping(const run_state *st) { return st->o->stop && *st->o->stop; }
@@ -379,7 +360,7 @@ sp_status sp_profile_run(const sp_graph *g, sp_profile *p, const sp_profile_run_
   st->proto.stop = o->stop;
   st->cpu = -1;
   sp_profile_drop_unmeasured(p);
-  open_network(st);
+  sp_reference_network_open(g, 0, &st->net); /* the profile's graph: its weights stay */
   sp_status s = sp_channel_groups_compute(g, &st->cg);
   if (!s) s = sp_keep_table_build(g, &st->cg, p->config.keep, p->config.n_keep, &st->kt);
   for (int l = 0; !s && l < p->n_layers; l++)
@@ -395,8 +376,8 @@ sp_status sp_profile_run(const sp_graph *g, sp_profile *p, const sp_profile_run_
       break;
     }
     int first = p->n_records;
-    if (st->net) {
-      sp_quiet_core q = sp_quiet_core_pin(run_network, st, 5);
+    if (st->net.e) {
+      sp_quiet_core q = sp_reference_network_pin(&st->net);
       st->cpu = q.cpu;
       st->network_ms = 1e3 * q.fastest;
     }

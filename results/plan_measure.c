@@ -12,6 +12,7 @@
 #include "engine/dataset_eval.h"
 #include "engine/rng.h"
 #include "engine/model.h"
+#include "profiler/reference_network.h"
 #include "profiler/timer.h"
 
 double sp_relative_error(double measured, double predicted) {
@@ -30,16 +31,6 @@ static void fill_input(float *in, size_t per, int batch, const sp_fmnist *d) {
   for (size_t i = 0; i < per * (size_t)batch; i++) in[i] = sp_rng_uniform(&r);
 }
 
-typedef struct network_run {
-  sp_executor *e;
-  float *in, *out;
-} network_run;
-
-static void run_network(void *ctx) {
-  network_run *r = ctx;
-  sp_executor_run(r->e, r->in, r->out);
-}
-
 /* Pins this thread to the core where the reference network (the model as
  * loaded, uncompressed, default variants, batch 1, one thread: what the
  * profile timed before each layer) runs fastest, and times it there. The
@@ -47,19 +38,13 @@ static void run_network(void *ctx) {
  * plan is timed wherever the scheduler puts it. */
 static void pin_quiet_core(const sp_plan_exec *x, sp_plan_measurement *out) {
   sp_graph *g = NULL;
-  network_run r = {0};
-  sp_exec_options eo = sp_exec_options_default();
-  eo.release_dense_weights = 1; /* one weight format resident, as the plan's executor holds it */
-  if (!sp_model_load(x->model, &g) &&
-      (r.in = calloc(sp_dims_count(g->input), sizeof *r.in)) &&
-      (r.out = calloc(sp_dims_count(g->nodes[g->output].out), sizeof *r.out)) &&
-      !sp_executor_create(g, &eo, &r.e)) {
-    out->core = sp_quiet_core_pin(run_network, &r, 5);
+  sp_reference_network r = {0};
+  /* a graph loaded for it alone: one weight format resident */
+  if (!sp_model_load(x->model, &g) && !sp_reference_network_open(g, 1, &r)) {
+    out->core = sp_reference_network_pin(&r);
     out->network_ms = 1e3 * out->core.fastest;
   }
-  sp_executor_free(r.e);
-  free(r.in);
-  free(r.out);
+  sp_reference_network_close(&r);
   sp_graph_free(g);
 #ifdef __GLIBC__
   malloc_trim(0); /* give its pages back: glibc keeps freed heap pages resident */

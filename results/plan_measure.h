@@ -5,7 +5,7 @@
 #define SP_RESULTS_PLAN_MEASURE_H
 
 #include "engine/dataset.h"
-#include "profiler/quiet_core.h"
+#include "profiler/quiet_core.h" /* sp_quiet_core */
 #include "results/plan_exec.h"
 
 typedef struct sp_plan_measure_options {
