@@ -10,9 +10,9 @@
 #ifndef SP_CLI_BENCH_SEQUENCE_H
 #define SP_CLI_BENCH_SEQUENCE_H
 
-#include "engine/executor.h"
 #include "engine/graph.h"
 #include "kernels/registry.h"
+#include "profiler/sequence_timing.h"
 
 /* How many of a layer's fastest variants alone compete in sequence, and how
  * much slower alone than the fastest one may be to compete. */
@@ -35,30 +35,13 @@ typedef struct sp_bench_candidates {
 void sp_bench_candidates_add(sp_bench_candidates *c, const sp_variant *v, double seconds,
                              size_t weight_bytes, int threads);
 
-/* One network to run: the graph and the executor options (variants are set
- * per call), an input batch and room for the output. */
-typedef struct sp_bench_network {
-  const sp_graph *graph;
-  sp_exec_options options;
-  const float *input;
-  float *output;
-} sp_bench_network;
-
-/* Runs the network under `configs` choices of variants (variants[c]: n_nodes
- * entries each), every one 3 times to warm up, then `runs` times in turns,
- * timing every node; writes node c's medians (seconds) to node_median[c][i]
- * and the median over runs of the nodes' sum to total[c]. */
-sp_status sp_bench_time_in_sequence(const sp_bench_network *net, int configs,
-                                    const sp_variant **const *variants, int runs,
-                                    double *const *node_median, double *total);
-
 /* For every node with more than one candidate (within SP_BENCH_RANK_SLACK of
  * the fastest alone), chooses the one fastest in sequence: the network runs
  * under one choice per rank r, every node's r-th candidate (its fastest where
  * it has none), `runs` times each in turns. Writes chosen[] and, per node, its median in
  * sequence to in_sequence[]; prints one `# in sequence:` line per node whose
  * choice is not its fastest alone. */
-sp_status sp_bench_choose_in_sequence(const sp_bench_network *net, const sp_bench_candidates *c,
+sp_status sp_bench_choose_in_sequence(const sp_sequence_network *net, const sp_bench_candidates *c,
                                       int runs, const sp_variant **chosen, double *in_sequence);
 
 #endif

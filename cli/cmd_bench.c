@@ -196,7 +196,7 @@ static int bench_end_to_end(const sp_graph *g, const sp_bench_candidates *cand,
   sp_rng rng;
   sp_rng_seed(&rng, 1);
   for (size_t k = 0; k < in_count; k++) in[k] = sp_rng_normal(&rng);
-  sp_bench_network net = {.graph = g, .options = sp_exec_options_default(), .input = in,
+  sp_sequence_network net = {.graph = g, .options = sp_exec_options_default(), .input = in,
                           .output = out};
   net.options.batch = o->batch;
   net.options.threads = o->threads;
