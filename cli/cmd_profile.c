@@ -14,6 +14,7 @@
 #include "engine/model.h"
 #include "profiler/profile_io.h"
 #include "profiler/profile_run.h"
+#include "profiler/profile_sequence.h"
 #include "search/tune_cache.h"
 
 static const char usage_text[] =
@@ -193,6 +194,13 @@ static void on_progress(void *ctx, const sp_profile_progress *pr, const sp_profi
   format_time(pr->elapsed, elapsed, sizeof elapsed);
   format_time(pr->eta, eta, sizeof eta);
   const char *name = p->layers[pr->layer].name;
+  if (pr->event == SP_PROFILE_EVENT_SEQUENCE) {
+    if (ps->tty) fputs("\r\033[K", stderr);
+    fprintf(stderr, "profile: timing each layer's fastest variant in sequence and alone (%d rounds); "
+            "%s elapsed\n", SP_SEQUENCE_ROUNDS, elapsed);
+    fflush(stderr);
+    return;
+  }
   if (pr->event == SP_PROFILE_EVENT_LAYER) {
     if (ps->tty) fputs("\r\033[K", stderr); /* the bar's line, cleared before stdout writes */
     fflush(stderr);
@@ -278,6 +286,11 @@ static int run(const profile_options *o, const sp_graph *g) {
     if (speed.layers)
       printf("machine: reference network %.4f ms (default variants, one thread; median before "
              "%d layers, %.4f-%.4f)\n", speed.median, speed.layers, speed.min, speed.max);
+    sp_profile_speed seq = sp_profile_sequence_summary(&p);
+    if (seq.layers)
+      printf("sequence: layers run %.2fx their time alone inside the network (median over %d "
+             "layers, %.2f-%.2f); the planner scales each layer's host times by its own ratio\n",
+             seq.median, seq.layers, seq.min, seq.max);
     printf("profile: %s: %d of %d layers, %d records (%d failed in this run), %.1f s%s\n", o->out,
            measured, p.n_layers, p.n_records, res.records_failed, res.seconds,
            res.stopped ? " (stopped by --max-layers)" : "");

@@ -130,7 +130,7 @@ static int record_option(const sp_profile *prof, const sp_plan_accuracy *acc, co
   int ki = new_level[l->group_in][r->keep_in], ko = new_level[l->group_out][r->keep_out];
   if (ki < 0 || ko < 0) return 0;
   *o = (sp_plan_option){.keep_in = ki, .keep_out = ko, .residency = residency_of(s, r->device),
-                        .latency_ms = r->median_ms, .weight_bytes = r->weight_bytes,
+                        .latency_ms = sp_profile_record_ms(prof, r), .weight_bytes = r->weight_bytes,
                         .workspace_bytes = r->workspace_bytes, .drop = drop};
   snprintf(o->label, sizeof o->label, "%.40s t%d %s %g", r->variant, r->threads,
            sp_weight_compression_name(r->compression.kind), r->compression.rate);

@@ -101,12 +101,15 @@ sp_status sp_profile_add_transition(sp_profile *p, const sp_profile_transition *
   return SP_OK;
 }
 
-sp_profile_speed sp_profile_network_speed(const sp_profile *p) {
+/* Median, least and most of value(p, l) over the layers where it is > 0. */
+static sp_profile_speed over_layers(const sp_profile *p, double (*value)(const sp_profile *, int)) {
   sp_profile_speed sp = {0};
   double *v = malloc((size_t)(p->n_layers + 1) * sizeof *v);
   if (!v) return sp;
-  for (int i = 0; i < p->n_layers; i++)
-    if (p->layers[i].measured && p->layers[i].network_ms > 0) v[sp.layers++] = p->layers[i].network_ms;
+  for (int i = 0; i < p->n_layers; i++) {
+    double x = value(p, i);
+    if (x > 0) v[sp.layers++] = x;
+  }
   if (sp.layers) {
     sp.median = sp_quantile(v, sp.layers, 0.5); /* sorts v */
     sp.min = v[0];
@@ -114,6 +117,43 @@ sp_profile_speed sp_profile_network_speed(const sp_profile *p) {
   }
   free(v);
   return sp;
+}
+
+static double network_ms(const sp_profile *p, int l) {
+  return p->layers[l].measured ? p->layers[l].network_ms : 0;
+}
+
+static double sequence_factor(const sp_profile *p, int l) {
+  return p->layers[l].sequence.alone_ms > 0 ? sp_profile_sequence_factor(p, l) : 0;
+}
+
+sp_profile_speed sp_profile_network_speed(const sp_profile *p) { return over_layers(p, network_ms); }
+
+sp_profile_speed sp_profile_sequence_summary(const sp_profile *p) {
+  return over_layers(p, sequence_factor);
+}
+
+const sp_profile_record *sp_profile_fastest_dense(const sp_profile *p, int l, const char *variant,
+                                                  int threads) {
+  const sp_profile_record *best = NULL;
+  for (int i = 0; i < p->n_records; i++) {
+    const sp_profile_record *r = &p->records[i];
+    if (r->layer != l || r->failed || r->device >= 0 || r->keep_in || r->keep_out ||
+        r->compression.kind != SP_WEIGHTS_DENSE)
+      continue;
+    if (variant && (strcmp(r->variant, variant) || r->threads != threads)) continue;
+    if (!best || r->median_ms < best->median_ms) best = r;
+  }
+  return best;
+}
+
+double sp_profile_sequence_factor(const sp_profile *p, int l) {
+  const sp_profile_layer *y = &p->layers[l];
+  return y->sequence.alone_ms > 0 ? y->sequence.in_sequence_ms / y->sequence.alone_ms : 1.0;
+}
+
+double sp_profile_record_ms(const sp_profile *p, const sp_profile_record *r) {
+  return r->device >= 0 ? r->median_ms : r->median_ms * sp_profile_sequence_factor(p, r->layer);
 }
 
 int sp_profile_find_layer(const sp_profile *p, const char *name) {

@@ -82,6 +82,14 @@ typedef struct sp_profile_layer {
   double network_ms;                      /* the reference network (default variants, batch 1,
                                              one thread) just before it, on the CPU it was
                                              measured on (quiet_core.h); 0 = unknown */
+  /* Calibration in sequence (profile_sequence.h): the layer's fastest dense
+   * host record timed again alone and inside the network, in turns; its
+   * times scale by in_sequence_ms / alone_ms. alone_ms 0 = not calibrated. */
+  struct {
+    char variant[SP_NAME_MAX];
+    int threads;
+    double alone_ms, in_sequence_ms;
+  } sequence;
 } sp_profile_layer;
 
 typedef struct sp_profile_record {
@@ -153,6 +161,24 @@ typedef struct sp_profile_speed {
   int layers;
 } sp_profile_speed;
 sp_profile_speed sp_profile_network_speed(const sp_profile *p);
+
+/* Layer l's fastest dense (uncompressed, keep 1) host record alone, of
+ * (variant, threads) when variant is not NULL; NULL when none. */
+const sp_profile_record *sp_profile_fastest_dense(const sp_profile *p, int l, const char *variant,
+                                                  int threads);
+
+/* How much slower layer l runs inside the network than alone: its sequence
+ * calibration's in_sequence_ms / alone_ms, 1 when it has none. */
+double sp_profile_sequence_factor(const sp_profile *p, int l);
+
+/* The time the planner predicts for record r: its median alone, scaled by
+ * its layer's sequence factor for host records (device records are timed
+ * with the queue drained, where the host's caches do not matter). */
+double sp_profile_record_ms(const sp_profile *p, const sp_profile_record *r);
+
+/* sp_profile_sequence_factor over the calibrated layers: median, least,
+ * most and how many (0 when none is calibrated). */
+sp_profile_speed sp_profile_sequence_summary(const sp_profile *p);
 
 /* The transition of `tensor` (layer index, -1 = input) at level `keep`, or NULL. */
 const sp_profile_transition *sp_profile_find_transition(const sp_profile *p, int tensor, int keep);

@@ -196,6 +196,25 @@ static sp_status read_group(const char *f, const cJSON *o, const char *w, int id
   return SP_OK;
 }
 
+/* "sequence": null (or absent, profiles before it) or the layer's
+ * calibration in sequence (profile.h). */
+static sp_status read_sequence(const char *f, const cJSON *o, const char *w, sp_profile_layer *l) {
+  const cJSON *q = cJSON_GetObjectItemCaseSensitive(o, "sequence");
+  memset(&l->sequence, 0, sizeof l->sequence);
+  if (!q || cJSON_IsNull(q)) return SP_OK;
+  if (!cJSON_IsObject(q)) return sp_json_bad(f, w, "sequence", "expected an object or null");
+  char where[96];
+  snprintf(where, sizeof where, "%s.sequence", w);
+  sp_status s = sp_json_string(f, q, where, "variant", l->sequence.variant, sizeof l->sequence.variant);
+  if (!s && !sp_registry_find(l->sequence.variant))
+    s = sp_json_bad(f, where, "variant", "'%s' is not a variant of this build", l->sequence.variant);
+  if (!s) s = sp_json_int(f, q, where, "threads", 1, 4096, &l->sequence.threads);
+  if (!s) s = sp_json_number(f, q, where, "alone_ms", 1e-9, 1e9, &l->sequence.alone_ms);
+  if (!s) s = sp_json_number(f, q, where, "in_sequence_ms", 1e-9, 1e9, &l->sequence.in_sequence_ms);
+  if (s) memset(&l->sequence, 0, sizeof l->sequence);
+  return s;
+}
+
 static sp_status read_layer(const char *f, const cJSON *o, const char *w, sp_profile *p, int i) {
   sp_profile_layer *l = &p->layers[i];
   const cJSON *in;
@@ -235,6 +254,7 @@ static sp_status read_layer(const char *f, const cJSON *o, const char *w, sp_pro
   l->network_ms = 0;
   if (!s && probe && !cJSON_IsNull(probe))
     s = sp_json_number(f, o, w, "network_ms", 1e-6, 1e9, &l->network_ms);
+  if (!s) s = read_sequence(f, o, w, l);
   return s;
 }
 

@@ -10,6 +10,7 @@
 #include "profile_run.h"
 
 #include "engine/model_info.h"
+#include "profile_sequence.h"
 #include "reference_network.h"
 #include "timer.h"
 #include "transfer.h"
@@ -342,6 +343,38 @@ static sp_status measure_layer(run_state *st, int layer, int *interrupted) {
   return SP_OK;
 }
 
+/* Record r (dense, keep 1) of `layer` timed alone again as measure_case
+ * timed it (profile_sequence.h). */
+static sp_status time_alone(void *ctx, int layer, const sp_profile_record *r, double *ms) {
+  run_state *st = ctx;
+  int node = layer + 1;
+  sp_profile_case c = {.compression = {SP_WEIGHTS_DENSE, 0}};
+  sp_profile_task t = {.variant = sp_registry_find(r->variant), .threads = r->threads};
+  sp_graph *inst = NULL;
+  sp_status s = sp_layer_instance_build(st->g, &st->cg, &st->kt, node, 0, 0, c.compression, &inst);
+  if (s) return sp_fail(SP_ERR_RUNTIME, "calibrating layer %s: %s", st->p->layers[layer].name, sp_last_error());
+  sp_protocol_options proto = st->proto;
+  proto.evict_bytes = sp_protocol_evict_bytes(&proto, other_bytes(st, node, &c));
+  sp_case_result res = {0};
+  sp_profile_case_measure(inst, &t, 1, st->p->config.batch, NULL, &proto, NULL, NULL, &res);
+  sp_graph_free(inst);
+  if (res.unsupported || res.status)
+    return sp_fail(SP_ERR_RUNTIME, "calibrating layer %s: %s failed: %s", st->p->layers[layer].name,
+                   r->variant, res.error[0] ? res.error : "unsupported");
+  *ms = 1e3 * res.timing.timing.median;
+  return SP_OK;
+}
+
+/* Every layer measured and something new since the last calibration. */
+static int needs_calibration(const sp_profile *p, int measured_now) {
+  int missing = 0;
+  for (int l = 0; l < p->n_layers; l++) {
+    if (!p->layers[l].measured) return 0;
+    missing |= !(p->layers[l].sequence.alone_ms > 0);
+  }
+  return measured_now || missing;
+}
+
 static sp_status save(run_state *st) {
   sp_profile_now(st->p->updated);
   return sp_profile_save(st->o->path, st->p);
@@ -387,6 +420,12 @@ sp_status sp_profile_run(const sp_graph *g, sp_profile *p, const sp_profile_run_
     res->layers_measured++;
     s = save(st);
     if (!s) report(st, SP_PROFILE_EVENT_LAYER, l, p->n_records - first);
+  }
+  if (!s && !stopping(st) && !res->interrupted && needs_calibration(p, res->layers_measured)) {
+    if (st->net.e) st->cpu = sp_reference_network_pin(&st->net).cpu;
+    report(st, SP_PROFILE_EVENT_SEQUENCE, 0, 0);
+    s = sp_profile_calibrate_sequence(g, p, time_alone, st, o->stop);
+    if (!s && !stopping(st)) s = save(st);
   }
   if (!s && stopping(st)) res->interrupted = 1;
   res->seconds = sp_time_now() - st->t0;

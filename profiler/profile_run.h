@@ -25,6 +25,8 @@ sp_status sp_profile_check_resume(const char *path, const sp_profile *old, const
 typedef enum sp_profile_event {
   SP_PROFILE_EVENT_CASE,   /* a case of the current layer was measured */
   SP_PROFILE_EVENT_LAYER,  /* a layer is complete and saved */
+  SP_PROFILE_EVENT_SEQUENCE, /* every layer is measured: the calibration in sequence
+                                (profile_sequence.h) starts */
 } sp_profile_event;
 
 typedef struct sp_profile_progress {

@@ -154,6 +154,15 @@ static cJSON *layer_json(const sp_profile *p, const sp_profile_layer *l) {
   cJSON_AddItemToObject(o, "seconds", measured(l->seconds));
   if (l->network_ms > 0) cJSON_AddItemToObject(o, "network_ms", measured(l->network_ms));
   else cJSON_AddNullToObject(o, "network_ms");
+  if (l->sequence.alone_ms > 0) {
+    cJSON *q = cJSON_AddObjectToObject(o, "sequence");
+    cJSON_AddStringToObject(q, "variant", l->sequence.variant);
+    cJSON_AddNumberToObject(q, "threads", l->sequence.threads);
+    cJSON_AddItemToObject(q, "alone_ms", measured(l->sequence.alone_ms));
+    cJSON_AddItemToObject(q, "in_sequence_ms", measured(l->sequence.in_sequence_ms));
+  } else {
+    cJSON_AddNullToObject(o, "sequence");
+  }
   cJSON *sk = cJSON_AddArrayToObject(o, "skipped");
   char list[sizeof l->skipped];
   memcpy(list, l->skipped, sizeof list);

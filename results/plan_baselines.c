@@ -6,29 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The fastest dense record of layer l at keep 1/1 on the host, restricted
- * to (variant, threads) when variant is set; NULL when none. */
-static const sp_profile_record *fastest(const sp_profile *prof, int l, const char *variant, int threads) {
-  const sp_profile_record *best = NULL;
-  for (int i = 0; i < prof->n_records; i++) {
-    const sp_profile_record *r = &prof->records[i];
-    if (r->layer != l || r->failed || r->device >= 0 || r->keep_in || r->keep_out ||
-        r->compression.kind != SP_WEIGHTS_DENSE)
-      continue;
-    if (variant && (strcmp(r->variant, variant) || r->threads != threads)) continue;
-    if (!best || r->median_ms < best->median_ms) best = r;
-  }
-  return best;
-}
-
-static void use_record(sp_plan_file_layer *l, const sp_profile_record *r) {
+static void use_record(sp_plan_file_layer *l, const sp_profile *prof, const sp_profile_record *r) {
   snprintf(l->variant, sizeof l->variant, "%s", r->variant);
   l->threads = r->threads;
   l->device = -1;
   l->n_params = r->n_params;
   memcpy(l->param_names, r->param_names, sizeof l->param_names);
   memcpy(l->params, r->params, sizeof l->params);
-  l->latency_ms = r->median_ms;
+  l->latency_ms = sp_profile_record_ms(prof, r);
   l->weight_bytes = r->weight_bytes;
   l->workspace_bytes = r->workspace_bytes;
 }
@@ -58,18 +43,18 @@ sp_status sp_plan_dense_baseline(const sp_plan_file *plan, const sp_profile *pro
     const sp_profile_record *r = NULL;
     int conv = layer >= 0 && !strcmp(prof->layers[layer].kind, "conv2d");
     if (variant && conv) {
-      r = fastest(prof, layer, variant, threads);
+      r = sp_profile_fastest_dense(prof, layer, variant, threads);
       if (!r && fallbacks) ++*fallbacks;
     }
-    if (!r && layer >= 0) r = fastest(prof, layer, NULL, 0);
+    if (!r && layer >= 0) r = sp_profile_fastest_dense(prof, layer, NULL, 0);
     if (!r) {
       sp_plan_file_free(out);
       return sp_fail(SP_ERR_INPUT, "the profile has no dense host record of layer %s", l->name);
     }
     l->compression = (sp_compress_choice){SP_WEIGHTS_DENSE, 0};
     l->keep_in = l->keep_out = 1;
-    use_record(l, r);
-    total += r->median_ms;
+    use_record(l, prof, r);
+    total += l->latency_ms;
   }
   out->predicted.latency_ms = total;
   out->predicted.transition_ms = 0;

@@ -33,7 +33,8 @@ records_of_first() {
 "$bin" profile "$model" --quick "${fast[@]}" --out "$tmp/p.json" >"$tmp/out" 2>"$tmp/err"; rc=$?
 read -r done total records <<<"$(summary "$tmp/p.json")"
 if [[ $rc -eq 0 && $done == "$total" && $total -eq 30 && $records -gt 500 ]] &&
-   grep -q "^profile: $tmp/p.json: 30 of 30 layers" "$tmp/out" && [[ ! -e $tmp/p.json.tmp ]]; then ok
+   grep -q "^profile: $tmp/p.json: 30 of 30 layers" "$tmp/out" && [[ ! -e $tmp/p.json.tmp ]] &&
+   grep -q "^sequence: layers run [0-9.]*x their time alone" "$tmp/out"; then ok
 else fail "quick profile: exit $rc, summary '$done $total $records', $(tail -n1 "$tmp/err")"; fi
 if $py - "$tmp/p.json" <<'EOF'; then ok; else fail "profile contents"; fi
 import json, sys
@@ -57,6 +58,14 @@ for r in p["records"]:
     if r["layer"] == "blocks.1.dw":
         assert r["keep_in"] == r["keep_out"]
 assert len(p["noise"]) == 30
+# calibrated in sequence: each layer's fastest dense host record, alone and in the network
+for l in p["layers"]:
+    q = l["sequence"]
+    fastest = min((r for r in p["records"] if r["layer"] == l["name"] and "failed" not in r
+                   and r["compression"]["kind"] == "none" and r["keep_in"] == 1 and r["keep_out"] == 1
+                   and r["residency"] == "host"), key=lambda r: r["median_ms"])
+    assert q["variant"] == fastest["variant"] and q["threads"] == fastest["threads"], (l["name"], q)
+    assert q["alone_ms"] > 0 and q["in_sequence_ms"] > 0, q
 EOF
 # the complete file resumes to nothing: the reader accepted it, nothing changed
 cp "$tmp/p.json" "$tmp/p0.json"
@@ -67,7 +76,8 @@ else fail "resume of a complete profile: exit $rc, $(cat "$tmp/err")"; fi
 # 2. stopped early (--max-layers, as if killed after 3 layers), then resumed
 "$bin" profile "$model" --quick "${fast[@]}" --out "$tmp/r.json" --max-layers 3 >"$tmp/out" 2>"$tmp/err"; rc=$?
 read -r done total records <<<"$(summary "$tmp/r.json")"
-if [[ $rc -eq 0 && $done -eq 3 && $total -eq 30 ]] && grep -q "stopped by --max-layers" "$tmp/out"; then ok
+if [[ $rc -eq 0 && $done -eq 3 && $total -eq 30 ]] && grep -q "stopped by --max-layers" "$tmp/out" &&
+   ! grep -q "^sequence:" "$tmp/out" && ! grep -q '"sequence":{' "$tmp/r.json"; then ok
 else fail "--max-layers 3: exit $rc, summary '$done $total'"; fi
 records_of_first "$tmp/r.json" 3 >"$tmp/first"
 "$bin" profile "$model" --quick "${fast[@]}" --out "$tmp/r.json" --resume >"$tmp/out" 2>"$tmp/err"; rc=$?
@@ -75,7 +85,7 @@ read -r done total records <<<"$(summary "$tmp/r.json")"
 records_of_first "$tmp/r.json" 3 >"$tmp/again"
 # the first layers' records are byte for byte the same: not measured again
 if [[ $rc -eq 0 && $done -eq 30 && -s $tmp/first ]] && diff "$tmp/first" "$tmp/again" >/dev/null &&
-   [[ $(grep -c "records  fastest" "$tmp/out") -eq 27 ]]; then ok
+   [[ $(grep -c "records  fastest" "$tmp/out") -eq 27 ]] && grep -q "^sequence:" "$tmp/out"; then ok
 else fail "resume after --max-layers: exit $rc, $done layers, $(wc -l <"$tmp/out") lines"; fi
 
 # 3. kill -9 and SIGINT mid-run (after 2 layers are saved): a valid file every
@@ -141,7 +151,9 @@ if grep -q "d.json: device.cpu differs" "$tmp/err"; then ok; else fail "another 
 cp "$tmp/p0.json" "$tmp/c.json"
 expect_usage_error_of profile "$model" --quick --threads 2 --out "$tmp/c.json" --resume
 if grep -q "c.json: config.threads differs" "$tmp/err"; then ok; else fail "another config: $(cat "$tmp/err")"; fi
-sed '0,/"variant":"conv2d__[a-z0-9_]*"/s//"variant":"conv2d__magic"/' "$tmp/p0.json" >"$tmp/v.json"
+# the first record's (one record a line, after the layers' calibrations)
+sed '0,/^{"layer".*"variant":"conv2d__/{/^{"layer"/s/"variant":"conv2d__[a-z0-9_]*"/"variant":"conv2d__magic"/}' \
+  "$tmp/p0.json" >"$tmp/v.json"
 expect_usage_error_of profile "$model" --quick --out "$tmp/v.json" --resume
 if grep -q "v.json: records\[0\].variant: 'conv2d__magic' is not a variant" "$tmp/err"; then ok
 else fail "unknown variant in a file: $(cat "$tmp/err")"; fi

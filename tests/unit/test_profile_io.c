@@ -63,6 +63,12 @@ static void build(sp_profile *p, sp_graph **g) {
   r.failed = 1;
   snprintf(r.error, sizeof r.error, "layer conv1: out of memory");
   sp_profile_add_record(p, &r);
+  r = record(p, "blocks.1.pw", "conv2d__1x1_gemm_serial"); /* dense, keep 1, host: the fastest */
+  r.median_ms = 0.2, r.p10_ms = 0.15;
+  sp_profile_add_record(p, &r);
+  snprintf(p->layers[pw].sequence.variant, sizeof p->layers[pw].sequence.variant, "%s", r.variant);
+  p->layers[pw].sequence.threads = 1;
+  p->layers[pw].sequence.alone_ms = 0.2, p->layers[pw].sequence.in_sequence_ms = 0.1;
   sp_profile_transition t = {.layer = -1, .bytes = 12288, .h2d_ms = 0.04, .d2h_ms = 0.03};
   snprintf(t.tensor, sizeof t.tensor, "input");
   sp_profile_add_transition(p, &t);
@@ -95,6 +101,8 @@ static void test_round_trip(void) {
     CHECK(a->input_layer[0] == b->input_layer[0] && a->measured == b->measured);
     CHECK(a->act_bytes[0] == b->act_bytes[0] && !strcmp(a->skipped, b->skipped));
     CHECK(a->network_ms == b->network_ms);
+    CHECK(!strcmp(a->sequence.variant, b->sequence.variant) && a->sequence.threads == b->sequence.threads);
+    CHECK(a->sequence.alone_ms == b->sequence.alone_ms && a->sequence.in_sequence_ms == b->sequence.in_sequence_ms);
   }
   /* the reference network's time: over measured layers that have one only */
   sp_profile_speed sp = sp_profile_network_speed(&q);
@@ -116,6 +124,17 @@ static void test_round_trip(void) {
     CHECK(a->median_ms == b->median_ms && a->p90_ms == b->p90_ms && a->n == b->n);
     CHECK(a->converged == b->converged && a->reused == b->reused && a->weight_bytes == b->weight_bytes);
   }
+  /* the calibration in sequence scales the layer's host records only */
+  int seq = sp_profile_find_layer(&q, "blocks.1.pw");
+  const sp_profile_record *fast = sp_profile_fastest_dense(&q, seq, NULL, 0);
+  CHECK(fast && !strcmp(fast->variant, "conv2d__1x1_gemm_serial") && fast->median_ms == 0.2);
+  CHECK(!sp_profile_fastest_dense(&q, seq, "conv2d__1x1_gemm_omp", 2)); /* keep 0.5 only */
+  CHECK(sp_profile_sequence_factor(&q, seq) == 0.5 && sp_profile_sequence_factor(&q, 0) == 1);
+  CHECK(fast && sp_profile_record_ms(&q, fast) == 0.1);
+  CHECK(sp_profile_record_ms(&q, &q.records[0]) == 0.125);  /* host, keep 0.5: same layer */
+  CHECK(q.records[3].device == 0 && sp_profile_record_ms(&q, &q.records[3]) == 0.25);
+  sp = sp_profile_sequence_summary(&q);
+  CHECK(sp.layers == 1 && sp.median == 0.5 && sp.min == 0.5 && sp.max == 0.5);
   CHECK(q.transitions[0].layer == -1 && q.transitions[0].h2d_ms == 0.04 && q.transitions[1].failed);
   int pw = sp_profile_find_layer(&q, "blocks.1.pw");
   CHECK(q.layers[pw].noise_max == 0.3 && q.layers[pw].unconverged == 1);
@@ -184,6 +203,13 @@ static void test_refused(void) {
   expect_refused(text, "\"noise\": [", "\"noise\": 3, \"x\": [", "noise");
   expect_refused(text, "\"network_ms\":0.5", "\"network_ms\":-3", "layers[0].network_ms");
   expect_refused(text, "\"network_ms\":0.5", "\"network_ms\":\"fast\"", "layers[0].network_ms");
+  expect_refused(text, "\"alone_ms\":0.2", "\"alone_ms\":0", "sequence.alone_ms");
+  expect_refused(text, "\"in_sequence_ms\":0.1", "\"in_sequence_ms\":\"x\"", "sequence.in_sequence_ms");
+  expect_refused(text, "\"sequence\":{\"variant\":\"conv2d__1x1_gemm_serial\"",
+                 "\"sequence\":{\"variant\":\"conv2d__magic\"", "sequence.variant");
+  expect_refused(text, "\"sequence\":{", "\"sequence\":3,\"x\":{", "sequence");
+  expect_refused(text, "\"sequence\":{\"variant\":\"conv2d__1x1_gemm_serial\",\"threads\":1",
+                 "\"sequence\":{\"variant\":\"conv2d__1x1_gemm_serial\",\"threads\":0", "sequence.threads");
   /* truncated: a crash mid-write of a non-atomic writer */
   FILE *t = fopen(bad, "w");
   fwrite(text, 1, n / 2, t);

@@ -1,0 +1,38 @@
+/* Calibrating a profile's layer times against the network run in sequence.
+ *
+ * A layer timed alone meets a synthetic cache state (layer_bench.c: the
+ * other layers' bytes read through the caches, then its input). Inside the
+ * network the state differs in ways no eviction reproduces: the kernels'
+ * code, the executor's data and the activation arena stay warm (small
+ * layers run faster), prepared weight formats stream more bytes than the
+ * dense ones the eviction counts (Winograd layers run slower). Measured on
+ * the Zen 5 VM: plans of MobileNet w=0.5 ran 8-15% below their prediction,
+ * of ResNet-18 w=0.5 8-12% above, with the machine at the profile's speed.
+ *
+ * So, after its layers, the profile times each layer's fastest dense host
+ * record again, alone (the profile's own protocol) and inside the network
+ * (every layer on its fastest dense host record, timed per node), in turns;
+ * the ratio of the two scales all of the layer's host records
+ * (sp_profile_record_ms). Measured in one sitting, the ratio does not depend
+ * on how busy the machine was when the layer was first measured. */
+#ifndef SP_PROFILER_PROFILE_SEQUENCE_H
+#define SP_PROFILER_PROFILE_SEQUENCE_H
+
+#include "engine/graph.h"
+#include "profile.h"
+
+/* Rounds of (network in sequence, every layer alone); the medians over
+ * rounds are kept. */
+#define SP_SEQUENCE_ROUNDS 3
+
+/* Times record r of layer `layer` alone, as the profile timed it, in ms. */
+typedef sp_status (*sp_time_alone_fn)(void *ctx, int layer, const sp_profile_record *r, double *ms);
+
+/* Fills every measured layer's `sequence` (profile.h) of p, a profile of g
+ * with all its layers measured; layers without a dense host record keep
+ * none. Returns early, changing nothing, when *stop becomes set.
+ * SP_ERR_RUNTIME when out of memory or a run fails. */
+sp_status sp_profile_calibrate_sequence(const sp_graph *g, sp_profile *p, sp_time_alone_fn alone,
+                                        void *ctx, const volatile int *stop);
+
+#endif
