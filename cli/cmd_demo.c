@@ -88,9 +88,14 @@ static void verify_lines(const char *log, char *out, size_t size) {
   if (f) fclose(f);
 }
 
+/* Seconds a measurement waits for the machine to be back at the profile's
+ * speed (run --settle): the host slows a CPU for tens of seconds at times. */
+#define DEMO_SETTLE_S 30
+
 static int measure_plan(const sp_plan_file *f, const char *model, const sp_fmnist *data, sp_plan_measurement *m) {
   sp_plan_exec x;
-  sp_plan_measure_options o = {.repeat = 100, .warmup = 3, .data = data, .reference = 1};
+  sp_plan_measure_options o = {.repeat = 100, .warmup = 3, .data = data, .reference = 1,
+                               .settle_seconds = DEMO_SETTLE_S};
   sp_status s = sp_plan_exec_build(f, "plan", model, 0, &x);
   if (!s) {
     s = sp_plan_measure(f, &x, &o, m);
@@ -103,7 +108,7 @@ static int measure_plan(const sp_plan_file *f, const char *model, const sp_fmnis
 static int measure_default(const sp_plan_file *f, const char *model, double *ms) {
   sp_plan_exec x = {.device = -1};
   sp_plan_measurement m;
-  sp_plan_measure_options o = {.repeat = 100, .warmup = 3, .reference = 1};
+  sp_plan_measure_options o = {.repeat = 100, .warmup = 3, .reference = 1, .settle_seconds = DEMO_SETTLE_S};
   sp_status s = sp_model_load(model, &x.graph);
   if (!s) s = sp_plan_measure(f, &x, &o, &m);
   sp_graph_free(x.graph);

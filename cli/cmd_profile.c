@@ -285,7 +285,8 @@ static int run(const profile_options *o, const sp_graph *g) {
     sp_profile_speed speed = sp_profile_network_speed(&p);
     if (speed.layers)
       printf("machine: reference network %.4f ms (default variants, one thread; median before "
-             "%d layers, %.4f-%.4f)\n", speed.median, speed.layers, speed.min, speed.max);
+             "%d layers, %.4f-%.4f); %d layers measured again, the machine slow the first time\n",
+             speed.median, speed.layers, speed.min, speed.max, res.layers_settled);
     sp_profile_speed seq = sp_profile_sequence_summary(&p);
     if (seq.layers)
       printf("sequence: layers run %.2fx their time alone inside the network (median over %d "

@@ -38,8 +38,12 @@ void sp_plan_report_totals(FILE *out, const sp_plan_file *f, const sp_plan_measu
      * would have measured at the profile's machine speed */
     double ratio = m->network_ms / f->prov.profile_network_ms, at = m->latency_ms / ratio;
     fprintf(out, "machine speed: reference network %.4f ms, %.4f when profiled (%.2fx); latency at the "
-            "profile's speed %.4f ms (%+.1f%%)\n", m->network_ms, f->prov.profile_network_ms, ratio,
+            "profile's speed %.4f ms (%+.1f%%)", m->network_ms, f->prov.profile_network_ms, ratio,
             at, 100 * sp_relative_error(at, f->predicted.latency_ms));
+    if (m->waited_s >= 1)
+      fprintf(out, "; waited %.0f s for the profile's speed (--settle)%s", m->waited_s,
+              ratio > SP_SETTLE_RATIO ? ", in vain" : "");
+    fputc('\n', out);
   }
   if (m->has_accuracy)
     fprintf(out, "%-18s %12.2f %12.2f %+8.2f pp (fashion-mnist %s, %d/%d)\n", "accuracy (%)",

@@ -55,6 +55,8 @@ typedef struct sp_profile_run_result {
   int interrupted;           /* the stop flag ended it; the file holds every finished layer */
   int stopped;               /* max_layers ended it */
   int records_failed;        /* failed records written by this run */
+  int layers_settled;        /* measured again: the machine was slow the first time
+                                (profile_run.c, settle) */
   double seconds;
 } sp_profile_run_result;
 

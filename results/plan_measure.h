@@ -14,7 +14,13 @@ typedef struct sp_plan_measure_options {
   const sp_fmnist *data;   /* NULL: no accuracy; else top-1 over all its images */
   int reference;           /* time the reference network first and pin to the quieter core
                               (quiet_core.h); it costs a dense copy of the model for a moment */
+  double settle_seconds;   /* with reference: while the network takes more than
+                              SP_SETTLE_RATIO x the profile's time (the plan's
+                              profile.network_ms), wait a second and time it again, for up
+                              to this long (the host slows a vCPU for tens of seconds) */
 } sp_plan_measure_options;
+
+#define SP_SETTLE_RATIO 1.10
 
 typedef struct sp_plan_measurement {
   double latency_ms, p10_ms, p90_ms; /* one call of the plan's batch */
@@ -24,6 +30,7 @@ typedef struct sp_plan_measurement {
   double network_ms;        /* the reference network there (the model uncompressed, default
                                variants, batch 1, one thread), as the profile timed it
                                before each layer; 0 = not measured */
+  double waited_s;          /* spent waiting for the profile's speed (settle_seconds) */
   double weight_bytes;      /* resident after loading (one format per layer) */
   double activation_bytes;  /* the executor's activation buffers */
   double workspace_bytes;

@@ -6,7 +6,7 @@
 # OUT/fidelity.csv (default results/fidelity).
 #
 #   tools/fidelity.sh [MODEL...]      default: the three zoo models at w=0.5,c=1
-#   STACKPLAN=path/to/stackplan OUT=dir REPEAT=100 ROUNDS=3 tools/fidelity.sh
+#   STACKPLAN=path/to/stackplan OUT=dir REPEAT=100 ROUNDS=3 SETTLE=30 tools/fidelity.sh
 #
 # Each plan is measured in ROUNDS rounds over the whole front (`run --repeat
 # REPEAT` each); its measured latency is the median of the rounds' medians.
@@ -15,6 +15,7 @@ bin=${STACKPLAN:-build/stackplan}
 out=${OUT:-results/fidelity}
 repeat=${REPEAT:-100}
 rounds=${ROUNDS:-3}
+settle=${SETTLE:-30}   # run --settle: wait up to this long for the profile's machine speed
 py=/usr/bin/python3
 [[ -x $bin ]] || { echo "fidelity.sh: no stackplan binary at $bin (set STACKPLAN)" >&2; exit 2; }
 models=("$@")
@@ -47,7 +48,7 @@ for m in "${models[@]}"; do
   # seconds) falls on every plan alike rather than on a few
   for ((r = 0; r < rounds; r++)); do
     for ((i = 0; i < n; i++)); do
-      "$bin" run "$work/$tag.$i.plan.json" --repeat "$repeat" >"$work/$tag.$i.run$r.txt"
+      "$bin" run "$work/$tag.$i.plan.json" --repeat "$repeat" --settle "$settle" >"$work/$tag.$i.run$r.txt"
     done
   done
   for ((i = 0; i < n; i++)); do

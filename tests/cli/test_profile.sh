@@ -34,7 +34,8 @@ records_of_first() {
 read -r done total records <<<"$(summary "$tmp/p.json")"
 if [[ $rc -eq 0 && $done == "$total" && $total -eq 30 && $records -gt 500 ]] &&
    grep -q "^profile: $tmp/p.json: 30 of 30 layers" "$tmp/out" && [[ ! -e $tmp/p.json.tmp ]] &&
-   grep -q "^sequence: layers run [0-9.]*x their time alone" "$tmp/out"; then ok
+   grep -q "^sequence: layers run [0-9.]*x their time alone" "$tmp/out" &&
+   grep -qE "^machine: reference network .*; [0-9]+ layers measured again" "$tmp/out"; then ok
 else fail "quick profile: exit $rc, summary '$done $total $records', $(tail -n1 "$tmp/err")"; fi
 if $py - "$tmp/p.json" <<'EOF'; then ok; else fail "profile contents"; fi
 import json, sys

@@ -71,6 +71,16 @@ $py -c "import json,sys; p=json.load(open(sys.argv[1])); p['profile']['network_m
 if "$bin" run "$tmp/noprobe.json" --repeat 3 >"$tmp/noprobe.out" 2>"$tmp/err"; then
   grep -qF "machine speed" "$tmp/noprobe.out" && fail "machine line without a probe" || ok
 else fail "run without probe: $(head -c 300 "$tmp/err")"; fi
+# --settle: a plan whose profile ran the reference network impossibly fast,
+# so every try is too slow: run waits (a second at a time) up to S seconds,
+# then measures and says so; without --settle it never waits
+grep -qF "waited" "$tmp/out" && fail "run waited without --settle" || ok
+$py -c "import json,sys; p=json.load(open(sys.argv[1])); p['profile']['network_ms']=1e-6; json.dump(p,open(sys.argv[2],'w'))" \
+  "$tmp/plan.json" "$tmp/fast.json"
+if "$bin" run "$tmp/fast.json" --repeat 3 --settle 2 >"$tmp/fast.out" 2>"$tmp/err"; then
+  grep -qE "^machine speed: .*; waited [12] s for the profile's speed \(--settle\), in vain$" "$tmp/fast.out" &&
+    ok || fail "--settle: $(grep -F 'machine speed' "$tmp/fast.out")"
+else fail "run --settle: $(head -c 300 "$tmp/err")"; fi
 # memory is deterministic: the weights the executor holds are the planner's
 # (each layer's format), exactly. The executor's activation arena places
 # every output and host workspace by lifetime and reaches the planner's peak
@@ -147,6 +157,8 @@ expect_usage_error_of run "$tmp/trunc.json"
 edit "$tmp/ver.json" 'p["version"] = 2'
 expect_usage_error_of run "$tmp/ver.json"
 expect_usage_error_of run "$tmp/plan.json" --repeat 0
+expect_usage_error_of run "$tmp/plan.json" --settle -1
+expect_usage_error_of run "$tmp/plan.json" --settle
 expect_usage_error_of run "$tmp/plan.json" --data mnist
 expect_usage_error_of run
 "$bin" run "$tmp/nonexistent.json" >"$tmp/out" 2>"$tmp/err"
