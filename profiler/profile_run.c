@@ -37,6 +37,7 @@ typedef struct run_state {
   sp_reference_network net;
   int cpu;                     /* where the current layer is measured, -1: anywhere */
   double network_ms;           /* the network's median there just before, 0: unknown */
+  unsigned char *measured_now; /* per layer: measured by this run (only those settle) */
 } run_state;
 
 static void close_network(run_state *st) {
@@ -385,7 +386,8 @@ static sp_status save(run_state *st) {
  * is measured again once the machine is back to that speed: the host slows
  * a vCPU by up to 35% for tens of seconds (docs/profiling.md), and a layer
  * measured then would be predicted too slow. One pass, after the last
- * layer; a layer still slow then keeps its records. */
+ * layer, over the layers this run measured (a resumed layer is never
+ * measured again); a layer still slow then keeps its records. */
 #define SETTLE_RATIO 1.10
 
 static double usual_network_ms(const sp_profile *p) {
@@ -403,7 +405,7 @@ static sp_status settle(run_state *st, sp_profile_run_result *res) {
   double usual = usual_network_ms(p);
   sp_status s = SP_OK;
   for (int l = 0; !s && usual > 0 && l < p->n_layers && !stopping(st); l++) {
-    if (!(p->layers[l].network_ms > SETTLE_RATIO * usual)) continue;
+    if (!st->measured_now[l] || !(p->layers[l].network_ms > SETTLE_RATIO * usual)) continue;
     sp_quiet_core q = sp_reference_network_pin(&st->net);
     if (!(1e3 * q.fastest <= SETTLE_RATIO * usual)) continue; /* still slow */
     st->cpu = q.cpu;
@@ -435,7 +437,9 @@ sp_status sp_profile_run(const sp_graph *g, sp_profile *p, const sp_profile_run_
   st->cpu = -1;
   sp_profile_drop_unmeasured(p);
   sp_reference_network_open(g, 0, &st->net); /* the profile's graph: its weights stay */
-  sp_status s = sp_channel_groups_compute(g, &st->cg);
+  st->measured_now = calloc((size_t)p->n_layers + 1, 1);
+  sp_status s = st->measured_now ? sp_channel_groups_compute(g, &st->cg)
+                                 : sp_fail(SP_ERR_RUNTIME, "out of memory starting the profile");
   if (!s) s = sp_keep_table_build(g, &st->cg, p->config.keep, p->config.n_keep, &st->kt);
   for (int l = 0; !s && l < p->n_layers; l++)
     if (!p->layers[l].measured) st->tasks_total += count_tasks(st, l + 1);
@@ -459,6 +463,7 @@ sp_status sp_profile_run(const sp_graph *g, sp_profile *p, const sp_profile_run_
     if (s || res->interrupted) break;
     for (int i = first; i < p->n_records; i++) res->records_failed += p->records[i].failed;
     res->layers_measured++;
+    st->measured_now[l] = 1;
     s = save(st);
     if (!s) report(st, SP_PROFILE_EVENT_LAYER, l, p->n_records - first);
   }
@@ -478,6 +483,7 @@ sp_status sp_profile_run(const sp_graph *g, sp_profile *p, const sp_profile_run_
   close_network(st);
   sp_keep_table_free(&st->kt);
   sp_channel_groups_free(&st->cg);
+  free(st->measured_now);
   free(st);
   return s;
 }
