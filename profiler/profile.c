@@ -153,7 +153,9 @@ double sp_profile_sequence_factor(const sp_profile *p, int l) {
 }
 
 double sp_profile_record_ms(const sp_profile *p, const sp_profile_record *r) {
-  return r->device >= 0 ? r->median_ms : r->median_ms * sp_profile_sequence_factor(p, r->layer);
+  const sp_profile_layer *l = &p->layers[r->layer];
+  int alike = r->evict_bytes < 0 || (r->evict_bytes > 0) == (l->sequence.evict_bytes > 0);
+  return r->device < 0 && alike ? r->median_ms * sp_profile_sequence_factor(p, r->layer) : r->median_ms;
 }
 
 int sp_profile_find_layer(const sp_profile *p, const char *name) {

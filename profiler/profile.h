@@ -89,6 +89,8 @@ typedef struct sp_profile_layer {
     char variant[SP_NAME_MAX];
     int threads;
     double alone_ms, in_sequence_ms;
+    double evict_bytes;  /* the record's: the ratio applies to records timed alike,
+                            all evicted or all warm (sp_profile_record_ms) */
   } sequence;
 } sp_profile_layer;
 
@@ -115,6 +117,8 @@ typedef struct sp_profile_record {
   double prepare_ms;           /* weight conversion, kernel build: never run time */
   int reused;                  /* 1: dense variant under compression, times of the
                                   uncompressed case (dense speed does not depend on values) */
+  double evict_bytes;          /* other data read through the caches before each timed run
+                                  (layer_bench.c): 0 = warm; -1 = unknown (older files) */
 } sp_profile_record;
 
 typedef struct sp_profile_transition {
@@ -172,8 +176,10 @@ const sp_profile_record *sp_profile_fastest_dense(const sp_profile *p, int l, co
 double sp_profile_sequence_factor(const sp_profile *p, int l);
 
 /* The time the planner predicts for record r: its median alone, scaled by
- * its layer's sequence factor for host records (device records are timed
- * with the queue drained, where the host's caches do not matter). */
+ * its layer's sequence factor for host records timed in the calibrated
+ * record's cache state (both evicted or both warm: the ratio corrects that
+ * state, a record timed in the other one keeps its time; device records are
+ * timed with the queue drained, where the host's caches do not matter). */
 double sp_profile_record_ms(const sp_profile *p, const sp_profile_record *r);
 
 /* sp_profile_sequence_factor over the calibrated layers: median, least,

@@ -211,6 +211,7 @@ static sp_status read_sequence(const char *f, const cJSON *o, const char *w, sp_
   if (!s) s = sp_json_int(f, q, where, "threads", 1, 4096, &l->sequence.threads);
   if (!s) s = sp_json_number(f, q, where, "alone_ms", 1e-9, 1e9, &l->sequence.alone_ms);
   if (!s) s = sp_json_number(f, q, where, "in_sequence_ms", 1e-9, 1e9, &l->sequence.in_sequence_ms);
+  if (!s) s = sp_json_number(f, q, where, "evict_bytes", 0, 1e18, &l->sequence.evict_bytes);
   if (s) memset(&l->sequence, 0, sizeof l->sequence);
   return s;
 }

@@ -120,6 +120,9 @@ static sp_status read_times(const char *f, const cJSON *o, const char *w, sp_pro
   if (!s) s = sp_json_number(f, o, w, "weight_bytes", 0, 1e18, &r->weight_bytes);
   if (!s) s = sp_json_number(f, o, w, "workspace_bytes", 0, 1e18, &r->workspace_bytes);
   if (!s) s = sp_json_number(f, o, w, "prepare_ms", 0, 1e12, &r->prepare_ms);
+  r->evict_bytes = -1; /* absent: profiles before 2026-12-06 (third session) */
+  if (!s && cJSON_GetObjectItemCaseSensitive(o, "evict_bytes"))
+    s = sp_json_number(f, o, w, "evict_bytes", 0, 1e18, &r->evict_bytes);
   if (!s && cJSON_GetObjectItemCaseSensitive(o, "dominated"))
     s = sp_json_bool(f, o, w, "dominated", &r->dominated);
   const cJSON *reused = cJSON_GetObjectItemCaseSensitive(o, "reused");

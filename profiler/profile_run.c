@@ -87,7 +87,7 @@ static void append_key(char *list, size_t cap, const char *key) {
 }
 
 static sp_profile_record record_of(const run_state *st, int layer, const sp_profile_case *c,
-                                   const sp_profile_task *t, const sp_case_result *r) {
+                                   const sp_profile_task *t, const sp_case_result *r, double evict) {
   const sp_variant *v = t->variant;
   sp_profile_record rec = {.layer = layer, .keep_in = c->level_in, .keep_out = c->level_out,
                            .compression = c->compression, .backend = v->backend,
@@ -114,6 +114,7 @@ static sp_profile_record record_of(const run_state *st, int layer, const sp_prof
   rec.weight_bytes = (double)r->bench.weight_bytes;
   rec.workspace_bytes = (double)r->bench.workspace_bytes;
   rec.prepare_ms = 1e3 * r->bench.prepare_seconds;
+  rec.evict_bytes = sp_variant_on_device(v) ? 0 : evict; /* device buffers live apart */
   return rec;
 }
 
@@ -209,6 +210,8 @@ static sp_status measure_case(run_state *st, int layer, const sp_profile_case *c
   }
   if (!n) return SP_OK;
   sp_graph *inst = NULL;
+  sp_protocol_options proto = st->proto;
+  proto.evict_bytes = sp_protocol_evict_bytes(&proto, other_bytes(st, node, c));
   sp_status s = sp_layer_instance_build(st->g, &st->cg, &st->kt, node, c->level_in, c->level_out,
                                         c->compression, &inst);
   if (s == SP_ERR_RUNTIME) return s;
@@ -218,15 +221,13 @@ static sp_status measure_case(run_state *st, int layer, const sp_profile_case *c
       snprintf(st->results[i].error, sizeof st->results[i].error, "%s", sp_last_error());
     }
   } else {
-    sp_protocol_options proto = st->proto;
-    proto.evict_bytes = sp_protocol_evict_bytes(&proto, other_bytes(st, node, c));
     sp_profile_case_measure(inst, st->tasks, n, p->config.batch, st->o->device, &proto,
                             st->o->tuned, st->o->tuned_ctx, st->results);
   }
   sp_graph_free(inst);
   for (int i = 0; i < n; i++) {
     if (st->results[i].unsupported) continue;
-    sp_profile_record rec = record_of(st, layer, c, &st->tasks[i], &st->results[i]);
+    sp_profile_record rec = record_of(st, layer, c, &st->tasks[i], &st->results[i], (double)proto.evict_bytes);
     if (sp_profile_add_record(p, &rec)) return SP_ERR_RUNTIME;
   }
   if (p->config.quick) skip_dominated(st, l, n, judged);

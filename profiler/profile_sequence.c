@@ -100,6 +100,7 @@ sp_status sp_profile_calibrate_sequence(const sp_graph *g, sp_profile *p, sp_tim
     y->sequence.threads = c.chosen[l]->threads;
     y->sequence.alone_ms = a;
     y->sequence.in_sequence_ms = q;
+    y->sequence.evict_bytes = c.chosen[l]->evict_bytes > 0 ? c.chosen[l]->evict_bytes : 0;
   }
   free(median);
   calibration_free(&c);

@@ -160,6 +160,7 @@ static cJSON *layer_json(const sp_profile *p, const sp_profile_layer *l) {
     cJSON_AddNumberToObject(q, "threads", l->sequence.threads);
     cJSON_AddItemToObject(q, "alone_ms", measured(l->sequence.alone_ms));
     cJSON_AddItemToObject(q, "in_sequence_ms", measured(l->sequence.in_sequence_ms));
+    cJSON_AddNumberToObject(q, "evict_bytes", l->sequence.evict_bytes);
   } else {
     cJSON_AddNullToObject(o, "sequence");
   }
@@ -203,6 +204,7 @@ static cJSON *record_json(const sp_profile *p, const sp_profile_record *r) {
   cJSON_AddNumberToObject(o, "weight_bytes", r->weight_bytes);
   cJSON_AddNumberToObject(o, "workspace_bytes", r->workspace_bytes);
   cJSON_AddItemToObject(o, "prepare_ms", measured(r->prepare_ms));
+  if (r->evict_bytes >= 0) cJSON_AddNumberToObject(o, "evict_bytes", r->evict_bytes);
   if (r->reused) cJSON_AddStringToObject(o, "reused", "none");
   return o;
 }

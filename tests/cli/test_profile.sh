@@ -65,10 +65,15 @@ assert len(p["noise"]) == 30
 # calibrated in sequence: each layer's fastest dense host record, alone and in the network
 for l in p["layers"]:
     q = l["sequence"]
-    fastest = min((r for r in p["records"] if r["layer"] == l["name"] and "failed" not in r
-                   and r["compression"]["kind"] == "none" and r["keep_in"] == 1 and r["keep_out"] == 1
-                   and r["residency"] == "host"), key=lambda r: r["median_ms"])
-    assert q["variant"] == fastest["variant"] and q["threads"] == fastest["threads"], (l["name"], q)
+    if q is None and l["kind"] == "flatten":
+        continue  # a view: its time inside the network may be below the clock's resolution
+    assert q is not None, l["name"]
+    dense = [r for r in p["records"] if r["layer"] == l["name"] and "failed" not in r
+             and r["compression"]["kind"] == "none" and r["keep_in"] == 1 and r["keep_out"] == 1
+             and r["residency"] == "host"]
+    best = min(r["median_ms"] for r in dense)  # (written to 6 digits: ties are possible)
+    assert any(r["variant"] == q["variant"] and r["threads"] == q["threads"] and r["median_ms"] == best
+               for r in dense), (l["name"], q, best)
     assert q["alone_ms"] > 0 and q["in_sequence_ms"] > 0, q
 EOF
 # the complete file resumes to nothing: the reader accepted it, nothing changed
