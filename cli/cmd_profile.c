@@ -290,7 +290,8 @@ static int run(const profile_options *o, const sp_graph *g) {
     sp_profile_speed seq = sp_profile_sequence_summary(&p);
     if (seq.layers)
       printf("sequence: layers run %.2fx their time alone inside the network (median over %d "
-             "layers, %.2f-%.2f); the planner scales each layer's host times by its own ratio\n",
+             "layers x keep levels, %.2f-%.2f); the planner scales each layer's host times by its "
+             "own ratio\n",
              seq.median, seq.layers, seq.min, seq.max);
     printf("profile: %s: %d of %d layers, %d records (%d failed in this run), %.1f s%s\n", o->out,
            measured, p.n_layers, p.n_records, res.records_failed, res.seconds,

@@ -101,44 +101,46 @@ sp_status sp_profile_add_transition(sp_profile *p, const sp_profile_transition *
   return SP_OK;
 }
 
-/* Median, least and most of value(p, l) over the layers where it is > 0. */
-static sp_profile_speed over_layers(const sp_profile *p, double (*value)(const sp_profile *, int)) {
+/* Median, least and most of v[0..n) (sorted in place); n is .layers. */
+static sp_profile_speed summary(double *v, int n) {
+  sp_profile_speed sp = {.layers = n};
+  if (n) {
+    sp.median = sp_quantile(v, n, 0.5); /* sorts v */
+    sp.min = v[0];
+    sp.max = v[n - 1];
+  }
+  return sp;
+}
+
+sp_profile_speed sp_profile_network_speed(const sp_profile *p) {
   sp_profile_speed sp = {0};
   double *v = malloc((size_t)(p->n_layers + 1) * sizeof *v);
   if (!v) return sp;
-  for (int i = 0; i < p->n_layers; i++) {
-    double x = value(p, i);
-    if (x > 0) v[sp.layers++] = x;
-  }
-  if (sp.layers) {
-    sp.median = sp_quantile(v, sp.layers, 0.5); /* sorts v */
-    sp.min = v[0];
-    sp.max = v[sp.layers - 1];
-  }
+  for (int i = 0; i < p->n_layers; i++)
+    if (p->layers[i].measured && p->layers[i].network_ms > 0) v[sp.layers++] = p->layers[i].network_ms;
+  sp = summary(v, sp.layers);
   free(v);
   return sp;
 }
 
-static double network_ms(const sp_profile *p, int l) {
-  return p->layers[l].measured ? p->layers[l].network_ms : 0;
-}
-
-static double sequence_factor(const sp_profile *p, int l) {
-  return p->layers[l].sequence.alone_ms > 0 ? sp_profile_sequence_factor(p, l) : 0;
-}
-
-sp_profile_speed sp_profile_network_speed(const sp_profile *p) { return over_layers(p, network_ms); }
-
 sp_profile_speed sp_profile_sequence_summary(const sp_profile *p) {
-  return over_layers(p, sequence_factor);
+  sp_profile_speed sp = {0};
+  double *v = malloc((size_t)(p->n_layers * SP_MAX_KEEP + 1) * sizeof *v);
+  if (!v) return sp;
+  for (int l = 0; l < p->n_layers; l++)
+    for (int k = 0; k < SP_MAX_KEEP; k++)
+      if (p->layers[l].sequence[k].alone_ms > 0) v[sp.layers++] = sp_profile_sequence_factor(p, l, k);
+  sp = summary(v, sp.layers);
+  free(v);
+  return sp;
 }
 
-const sp_profile_record *sp_profile_fastest_dense(const sp_profile *p, int l, const char *variant,
-                                                  int threads) {
+const sp_profile_record *sp_profile_fastest_dense(const sp_profile *p, int l, int keep_in, int keep_out,
+                                                  const char *variant, int threads) {
   const sp_profile_record *best = NULL;
   for (int i = 0; i < p->n_records; i++) {
     const sp_profile_record *r = &p->records[i];
-    if (r->layer != l || r->failed || r->device >= 0 || r->keep_in || r->keep_out ||
+    if (r->layer != l || r->failed || r->device >= 0 || r->keep_in != keep_in || r->keep_out != keep_out ||
         r->compression.kind != SP_WEIGHTS_DENSE)
       continue;
     if (variant && (strcmp(r->variant, variant) || r->threads != threads)) continue;
@@ -147,15 +149,20 @@ const sp_profile_record *sp_profile_fastest_dense(const sp_profile *p, int l, co
   return best;
 }
 
-double sp_profile_sequence_factor(const sp_profile *p, int l) {
-  const sp_profile_layer *y = &p->layers[l];
-  return y->sequence.alone_ms > 0 ? y->sequence.in_sequence_ms / y->sequence.alone_ms : 1.0;
+int sp_profile_record_level(const sp_profile_record *r) {
+  return r->keep_in > r->keep_out ? r->keep_in : r->keep_out;
+}
+
+double sp_profile_sequence_factor(const sp_profile *p, int l, int k) {
+  const sp_profile_sequence *q = &p->layers[l].sequence[k];
+  return q->alone_ms > 0 ? q->in_sequence_ms / q->alone_ms : 1.0;
 }
 
 double sp_profile_record_ms(const sp_profile *p, const sp_profile_record *r) {
-  const sp_profile_layer *l = &p->layers[r->layer];
-  int alike = r->evict_bytes < 0 || (r->evict_bytes > 0) == (l->sequence.evict_bytes > 0);
-  return r->device < 0 && alike ? r->median_ms * sp_profile_sequence_factor(p, r->layer) : r->median_ms;
+  int k = sp_profile_record_level(r);
+  const sp_profile_sequence *q = &p->layers[r->layer].sequence[k];
+  int alike = r->evict_bytes < 0 || (r->evict_bytes > 0) == (q->evict_bytes > 0);
+  return r->device < 0 && alike ? r->median_ms * sp_profile_sequence_factor(p, r->layer, k) : r->median_ms;
 }
 
 int sp_profile_find_layer(const sp_profile *p, const char *name) {

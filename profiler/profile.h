@@ -64,6 +64,15 @@ typedef struct sp_profile_group {
   int kept[SP_MAX_KEEP];     /* channels kept at each level */
 } sp_profile_group;
 
+typedef struct sp_profile_sequence {
+  int keep_in, keep_out;       /* levels of the calibrated record */
+  char variant[SP_NAME_MAX];
+  int threads;
+  double alone_ms, in_sequence_ms;
+  double evict_bytes;          /* the record's: the ratio applies to records timed alike,
+                                  all evicted or all warm (sp_profile_record_ms) */
+} sp_profile_sequence;
+
 typedef struct sp_profile_layer {
   char name[SP_NAME_MAX];
   char kind[24];                          /* sp_op_name: "conv2d" */
@@ -82,16 +91,13 @@ typedef struct sp_profile_layer {
   double network_ms;                      /* the reference network (default variants, batch 1,
                                              one thread) just before it, on the CPU it was
                                              measured on (quiet_core.h); 0 = unknown */
-  /* Calibration in sequence (profile_sequence.h): the layer's fastest dense
-   * host record timed again alone and inside the network, in turns; its
-   * times scale by in_sequence_ms / alone_ms. alone_ms 0 = not calibrated. */
-  struct {
-    char variant[SP_NAME_MAX];
-    int threads;
-    double alone_ms, in_sequence_ms;
-    double evict_bytes;  /* the record's: the ratio applies to records timed alike,
-                            all evicted or all warm (sp_profile_record_ms) */
-  } sequence;
+  /* Calibration in sequence (profile_sequence.h), per network level k (every
+   * prunable group at its level k): the layer's fastest dense host record
+   * there (keep levels keep_in, keep_out, the larger of them k) timed again
+   * alone and inside that network, in turns; the layer's records whose
+   * larger keep level is k scale by in_sequence_ms / alone_ms. alone_ms 0 =
+   * not calibrated at that level. */
+  sp_profile_sequence sequence[SP_MAX_KEEP];
 } sp_profile_layer;
 
 typedef struct sp_profile_record {
@@ -166,14 +172,18 @@ typedef struct sp_profile_speed {
 } sp_profile_speed;
 sp_profile_speed sp_profile_network_speed(const sp_profile *p);
 
-/* Layer l's fastest dense (uncompressed, keep 1) host record alone, of
- * (variant, threads) when variant is not NULL; NULL when none. */
-const sp_profile_record *sp_profile_fastest_dense(const sp_profile *p, int l, const char *variant,
-                                                  int threads);
+/* Layer l's fastest dense (uncompressed) host record alone at keep levels
+ * (keep_in, keep_out), of (variant, threads) when variant is not NULL; NULL
+ * when none. */
+const sp_profile_record *sp_profile_fastest_dense(const sp_profile *p, int l, int keep_in, int keep_out,
+                                                  const char *variant, int threads);
 
-/* How much slower layer l runs inside the network than alone: its sequence
- * calibration's in_sequence_ms / alone_ms, 1 when it has none. */
-double sp_profile_sequence_factor(const sp_profile *p, int l);
+/* The network level of a record: the larger of its keep levels. */
+int sp_profile_record_level(const sp_profile_record *r);
+
+/* How much slower layer l runs inside the network at level k than alone:
+ * its calibration's in_sequence_ms / alone_ms, 1 when it has none there. */
+double sp_profile_sequence_factor(const sp_profile *p, int l, int k);
 
 /* The time the planner predicts for record r: its median alone, scaled by
  * its layer's sequence factor for host records timed in the calibrated
@@ -182,8 +192,8 @@ double sp_profile_sequence_factor(const sp_profile *p, int l);
  * timed with the queue drained, where the host's caches do not matter). */
 double sp_profile_record_ms(const sp_profile *p, const sp_profile_record *r);
 
-/* sp_profile_sequence_factor over the calibrated layers: median, least,
- * most and how many (0 when none is calibrated). */
+/* sp_profile_sequence_factor over the calibrated layers and levels: median,
+ * least, most and how many (0 when none is calibrated). */
 sp_profile_speed sp_profile_sequence_summary(const sp_profile *p);
 
 /* The transition of `tensor` (layer index, -1 = input) at level `keep`, or NULL. */

@@ -196,23 +196,48 @@ static sp_status read_group(const char *f, const cJSON *o, const char *w, int id
   return SP_OK;
 }
 
-/* "sequence": null (or absent, profiles before it) or the layer's
- * calibration in sequence (profile.h). */
-static sp_status read_sequence(const char *f, const cJSON *o, const char *w, sp_profile_layer *l) {
-  const cJSON *q = cJSON_GetObjectItemCaseSensitive(o, "sequence");
-  memset(&l->sequence, 0, sizeof l->sequence);
-  if (!q || cJSON_IsNull(q)) return SP_OK;
-  if (!cJSON_IsObject(q)) return sp_json_bad(f, w, "sequence", "expected an object or null");
-  char where[96];
-  snprintf(where, sizeof where, "%s.sequence", w);
-  sp_status s = sp_json_string(f, q, where, "variant", l->sequence.variant, sizeof l->sequence.variant);
-  if (!s && !sp_registry_find(l->sequence.variant))
-    s = sp_json_bad(f, where, "variant", "'%s' is not a variant of this build", l->sequence.variant);
-  if (!s) s = sp_json_int(f, q, where, "threads", 1, 4096, &l->sequence.threads);
-  if (!s) s = sp_json_number(f, q, where, "alone_ms", 1e-9, 1e9, &l->sequence.alone_ms);
-  if (!s) s = sp_json_number(f, q, where, "in_sequence_ms", 1e-9, 1e9, &l->sequence.in_sequence_ms);
-  if (!s) s = sp_json_number(f, q, where, "evict_bytes", 0, 1e18, &l->sequence.evict_bytes);
-  if (s) memset(&l->sequence, 0, sizeof l->sequence);
+/* One level's calibration: its record's keep levels (the larger of them
+ * must be the level k), variant, threads and times. */
+static sp_status read_sequence_level(const char *f, const cJSON *q, const char *where, const sp_profile *p,
+                                     const sp_profile_layer *l, int k, sp_profile_sequence *out) {
+  sp_status s = sp_profile_read_keep_level(f, q, where, "keep_in", &p->groups[l->group_in], l->group_in,
+                                           &out->keep_in);
+  if (!s) s = sp_profile_read_keep_level(f, q, where, "keep_out", &p->groups[l->group_out], l->group_out,
+                                         &out->keep_out);
+  if (!s && (out->keep_in > out->keep_out ? out->keep_in : out->keep_out) != k)
+    s = sp_json_bad(f, where, "keep_out", "the larger keep level must be the entry's position %d", k);
+  const sp_variant *v = NULL;
+  if (!s) s = sp_profile_read_variant(f, q, where, l, out->variant, sizeof out->variant, &v);
+  if (!s && sp_variant_on_device(v))
+    s = sp_json_bad(f, where, "variant", "%s runs on a device: calibrations are of host records", v->name);
+  if (!s) s = sp_json_int(f, q, where, "threads", 1, 4096, &out->threads);
+  if (!s) s = sp_json_number(f, q, where, "alone_ms", 1e-9, 1e9, &out->alone_ms);
+  if (!s) s = sp_json_number(f, q, where, "in_sequence_ms", 1e-9, 1e9, &out->in_sequence_ms);
+  if (!s) s = sp_json_number(f, q, where, "evict_bytes", 0, 1e18, &out->evict_bytes);
+  return s;
+}
+
+/* "sequence": null (or absent: profiles before it) or one entry per
+ * network level, each null or that level's calibration (profile.h). */
+static sp_status read_sequence(const char *f, const cJSON *o, const char *w, const sp_profile *p,
+                               sp_profile_layer *l) {
+  const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "sequence");
+  memset(l->sequence, 0, sizeof l->sequence);
+  if (!a || cJSON_IsNull(a)) return SP_OK;
+  int levels = p->groups[l->group_in].n_keep, out = p->groups[l->group_out].n_keep;
+  if (out > levels) levels = out;
+  if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) > levels)
+    return sp_json_bad(f, w, "sequence", "expected null or an array of at most %d entries", levels);
+  sp_status s = SP_OK;
+  for (int k = 0; !s && k < cJSON_GetArraySize(a); k++) {
+    const cJSON *q = cJSON_GetArrayItem(a, k);
+    char where[96];
+    snprintf(where, sizeof where, "%s.sequence[%d]", w, k);
+    if (cJSON_IsNull(q)) continue;
+    s = cJSON_IsObject(q) ? read_sequence_level(f, q, where, p, l, k, &l->sequence[k])
+                          : sp_json_bad(f, w, "sequence", "entry %d: expected an object or null", k);
+  }
+  if (s) memset(l->sequence, 0, sizeof l->sequence);
   return s;
 }
 
@@ -255,7 +280,7 @@ static sp_status read_layer(const char *f, const cJSON *o, const char *w, sp_pro
   l->network_ms = 0;
   if (!s && probe && !cJSON_IsNull(probe))
     s = sp_json_number(f, o, w, "network_ms", 1e-6, 1e9, &l->network_ms);
-  if (!s) s = read_sequence(f, o, w, l);
+  if (!s) s = read_sequence(f, o, w, p, l);
   return s;
 }
 

@@ -12,6 +12,17 @@ sp_status sp_profile_read_numbers(const char *file, const cJSON *obj, const char
                                   const char *key, int max, double lo, double hi, double *out,
                                   int *n);
 
+/* A "variant" of this build that computes layer l's op: its name into
+ * name[size], the variant into *v. */
+sp_status sp_profile_read_variant(const char *file, const cJSON *obj, const char *where,
+                                  const sp_profile_layer *l, char *name, size_t size,
+                                  const sp_variant **v);
+
+/* The level of group g (index `group`) whose fraction is `key`'s value. */
+sp_status sp_profile_read_keep_level(const char *file, const cJSON *obj, const char *where,
+                                     const char *key, const sp_profile_group *g, int group,
+                                     int *level);
+
 /* The layer's "skipped" array of "variant@threads" strings. */
 sp_status sp_profile_read_skipped(const char *file, const cJSON *obj, const char *where,
                                   sp_profile_layer *l);

@@ -28,9 +28,19 @@ sp_status sp_profile_read_skipped(const char *f, const cJSON *o, const char *w,
   return SP_OK;
 }
 
-/* The level of group g whose fraction is `key`'s value. */
-static sp_status keep_level(const char *f, const cJSON *o, const char *w, const char *key,
-                            const sp_profile_group *g, int group, int *level) {
+sp_status sp_profile_read_variant(const char *f, const cJSON *o, const char *w, const sp_profile_layer *l,
+                                  char *name, size_t size, const sp_variant **v) {
+  sp_status s = sp_json_string(f, o, w, "variant", name, size);
+  if (s) return s;
+  *v = sp_registry_find(name);
+  if (!*v) return sp_json_bad(f, w, "variant", "'%s' is not a variant of this build", name);
+  if (strcmp(sp_op_name((*v)->op), l->kind))
+    return sp_json_bad(f, w, "variant", "%s does not compute %s (layer %s)", (*v)->name, l->kind, l->name);
+  return SP_OK;
+}
+
+sp_status sp_profile_read_keep_level(const char *f, const cJSON *o, const char *w, const char *key,
+                                     const sp_profile_group *g, int group, int *level) {
   double k;
   sp_status s = sp_json_number(f, o, w, key, 0, 1, &k);
   if (s) return s;
@@ -142,19 +152,15 @@ static sp_status read_record(const char *f, const cJSON *o, const char *w, const
   r->layer = sp_profile_find_layer(p, name);
   if (r->layer < 0) return sp_json_bad(f, w, "layer", "'%s' is not a layer of the profile", name);
   const sp_profile_layer *l = &p->layers[r->layer];
-  s = keep_level(f, o, w, "keep_in", &p->groups[l->group_in], l->group_in, &r->keep_in);
-  if (!s) s = keep_level(f, o, w, "keep_out", &p->groups[l->group_out], l->group_out, &r->keep_out);
+  s = sp_profile_read_keep_level(f, o, w, "keep_in", &p->groups[l->group_in], l->group_in, &r->keep_in);
+  if (!s) s = sp_profile_read_keep_level(f, o, w, "keep_out", &p->groups[l->group_out], l->group_out, &r->keep_out);
   if (!s && l->group_in == l->group_out && r->keep_in != r->keep_out)
     s = sp_json_bad(f, w, "keep_out", "layer %s passes its channels through: keep_in and "
                     "keep_out must be equal", l->name);
   if (!s) s = read_compression(f, o, w, &r->compression);
-  if (!s) s = sp_json_string(f, o, w, "variant", r->variant, sizeof r->variant);
+  const sp_variant *v = NULL;
+  if (!s) s = sp_profile_read_variant(f, o, w, l, r->variant, sizeof r->variant, &v);
   if (s) return s;
-  const sp_variant *v = sp_registry_find(r->variant);
-  if (!v) return sp_json_bad(f, w, "variant", "'%s' is not a variant of this build", r->variant);
-  if (strcmp(sp_op_name(v->op), l->kind))
-    return sp_json_bad(f, w, "variant", "%s does not compute %s (layer %s)", v->name, l->kind,
-                       l->name);
   s = read_residency(f, o, w, v, r);
   if (!s) s = sp_json_int(f, o, w, "threads", 1, 1024, &r->threads);
   if (!s) s = read_params(f, o, w, v, r);
@@ -190,7 +196,7 @@ static sp_status read_transition(const char *f, const cJSON *o, const char *w, c
   if (t->layer < 0 && strcmp(t->tensor, "input"))
     return sp_json_bad(f, w, "tensor", "'%s' is neither input nor a layer", t->tensor);
   int group = t->layer < 0 ? 0 : p->layers[t->layer].group_out;
-  s = keep_level(f, o, w, "keep", &p->groups[group], group, &t->keep);
+  s = sp_profile_read_keep_level(f, o, w, "keep", &p->groups[group], group, &t->keep);
   if (!s) s = sp_json_number(f, o, w, "bytes", 0, 1e18, &t->bytes);
   if (s) return s;
   if (cJSON_GetObjectItemCaseSensitive(o, "failed")) {

@@ -345,15 +345,16 @@ static sp_status measure_layer(run_state *st, int layer, int *interrupted) {
   return SP_OK;
 }
 
-/* Record r (dense, keep 1) of `layer` timed alone again as measure_case
- * timed it (profile_sequence.h). */
+/* Record r of `layer` timed alone again as measure_case timed it
+ * (profile_sequence.h). */
 static sp_status time_alone(void *ctx, int layer, const sp_profile_record *r, double *ms) {
   run_state *st = ctx;
   int node = layer + 1;
-  sp_profile_case c = {.compression = {SP_WEIGHTS_DENSE, 0}};
+  sp_profile_case c = {.level_in = r->keep_in, .level_out = r->keep_out, .compression = r->compression};
   sp_profile_task t = {.variant = sp_registry_find(r->variant), .threads = r->threads};
   sp_graph *inst = NULL;
-  sp_status s = sp_layer_instance_build(st->g, &st->cg, &st->kt, node, 0, 0, c.compression, &inst);
+  sp_status s = sp_layer_instance_build(st->g, &st->cg, &st->kt, node, c.level_in, c.level_out,
+                                        c.compression, &inst);
   if (s) return sp_fail(SP_ERR_RUNTIME, "calibrating layer %s: %s", st->p->layers[layer].name, sp_last_error());
   sp_protocol_options proto = st->proto;
   proto.evict_bytes = sp_protocol_evict_bytes(&proto, other_bytes(st, node, &c));
@@ -372,7 +373,7 @@ static int needs_calibration(const sp_profile *p, int measured_now) {
   int missing = 0;
   for (int l = 0; l < p->n_layers; l++) {
     if (!p->layers[l].measured) return 0;
-    missing |= !(p->layers[l].sequence.alone_ms > 0);
+    missing |= !(p->layers[l].sequence[0].alone_ms > 0);
   }
   return measured_now || missing;
 }

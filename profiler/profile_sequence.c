@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/compress.h"
+#include "engine/model.h"
 #include "engine/rng.h"
 #include "kernels/registry.h"
 #include "sequence_timing.h"
@@ -19,8 +21,9 @@ static int runs_per_round(const sp_profile *p, const sp_profile_record *const *c
   return runs < 20 ? 20 : runs > 200 ? 200 : runs;
 }
 
+/* One network level's calibration in progress. */
 typedef struct calibration {
-  int n_nodes;
+  int n_nodes, level;
   const sp_profile_record **chosen; /* per layer, NULL: none */
   const sp_variant **variants;      /* per node, NULL: the default */
   const int **params;
@@ -34,9 +37,14 @@ static void calibration_free(calibration *c) {
   free(c->in), free(c->out), free(c->in_sequence), free(c->alone);
 }
 
-static sp_status calibration_init(const sp_graph *g, const sp_profile *p, calibration *c) {
+/* Group g's level in the network at level k: k, or its last one. */
+static int group_level(const sp_profile *p, int g, int k) {
+  return k < p->groups[g].n_keep ? k : p->groups[g].n_keep - 1;
+}
+
+static sp_status calibration_init(const sp_graph *g, const sp_profile *p, int k, calibration *c) {
   size_t n = (size_t)g->n_nodes, per = (size_t)p->config.batch * sp_dims_count(g->input);
-  *c = (calibration){.n_nodes = g->n_nodes};
+  *c = (calibration){.n_nodes = g->n_nodes, .level = k};
   c->chosen = calloc(n, sizeof *c->chosen);
   c->variants = calloc(n, sizeof *c->variants);
   c->params = calloc(n, sizeof *c->params);
@@ -54,9 +62,11 @@ static sp_status calibration_init(const sp_graph *g, const sp_profile *p, calibr
   sp_rng_seed(&rng, 7);
   for (size_t i = 0; i < per; i++) c->in[i] = sp_rng_uniform(&rng);
   for (int l = 0; l < p->n_layers && l + 1 < g->n_nodes; l++) {
-    const sp_profile_record *r = sp_profile_fastest_dense(p, l, NULL, 0);
+    const sp_profile_layer *y = &p->layers[l];
+    const sp_profile_record *r = sp_profile_fastest_dense(p, l, group_level(p, y->group_in, k),
+                                                          group_level(p, y->group_out, k), NULL, 0);
     const sp_variant *v = r ? sp_registry_find(r->variant) : NULL;
-    if (!v || !p->layers[l].measured) continue;
+    if (!v || !y->measured) continue;
     c->chosen[l] = r;
     c->variants[l + 1] = v;
     c->params[l + 1] = r->n_params ? r->params : NULL;
@@ -65,44 +75,104 @@ static sp_status calibration_init(const sp_graph *g, const sp_profile *p, calibr
   return SP_OK;
 }
 
+/* The model with every prunable group at its level k (k > 0: loaded again
+ * and channel-pruned as a plan would be). */
+static sp_status network_at(const sp_graph *g, const sp_profile *p, int k, sp_graph **out) {
+  *out = NULL;
+  if (k == 0) return SP_OK;
+  sp_compression c = {.items = calloc((size_t)p->n_groups + 1, sizeof *c.items)};
+  sp_status s = c.items ? sp_model_load(p->model, out) : sp_fail(SP_ERR_RUNTIME, "out of memory");
+  for (int i = 0; !s && i < p->n_groups; i++) {
+    const sp_profile_group *gr = &p->groups[i];
+    if (!gr->prunable || k >= gr->n_keep) continue;
+    sp_compression_item *it = &c.items[c.n_items++];
+    *it = (sp_compression_item){.kind = SP_COMPRESS_KEEP, .rate = gr->keep[k]};
+    snprintf(it->layer, sizeof it->layer, "%s", gr->name);
+    snprintf(it->text, sizeof it->text, "group %s keep %g", gr->name, gr->keep[k]);
+  }
+  if (!s) s = sp_compression_apply_items(*out, &c);
+  if (!s && (*out)->n_nodes != g->n_nodes)
+    s = sp_fail(SP_ERR_RUNTIME, "calibrating in sequence: %s reloads with another structure", p->model);
+  free(c.items);
+  if (s) {
+    s = sp_fail(SP_ERR_RUNTIME, "calibrating in sequence at keep level %d: %s", k, sp_last_error());
+    sp_graph_free(*out);
+    *out = NULL;
+  }
+  return s;
+}
+
 static double median_over_rounds(const double *v, int n_nodes, int node) {
   double x[SP_SEQUENCE_ROUNDS];
   for (int r = 0; r < SP_SEQUENCE_ROUNDS; r++) x[r] = v[r * n_nodes + node];
   return sp_quantile(x, SP_SEQUENCE_ROUNDS, 0.5);
 }
 
-sp_status sp_profile_calibrate_sequence(const sp_graph *g, sp_profile *p, sp_time_alone_fn alone,
-                                        void *ctx, const volatile int *stop) {
-  calibration c;
-  sp_status s = calibration_init(g, p, &c);
-  if (s) return s;
+/* Rounds of (the network at level k, each chosen record alone). */
+static sp_status time_level(const sp_graph *g, const sp_profile *p, calibration *c, sp_time_alone_fn alone,
+                            void *ctx, const volatile int *stop) {
   sp_exec_options eo = sp_exec_options_default();
   eo.batch = p->config.batch;
-  eo.variants = c.variants;
-  eo.params = c.params;
-  eo.node_threads = c.threads;
-  sp_sequence_network net = {.graph = g, .options = eo, .input = c.in, .output = c.out};
-  int runs = runs_per_round(p, c.chosen), n = c.n_nodes;
+  eo.variants = c->variants;
+  eo.params = c->params;
+  eo.node_threads = c->threads;
+  sp_sequence_network net = {.graph = g, .options = eo, .input = c->in, .output = c->out};
+  int runs = runs_per_round(p, c->chosen), n = c->n_nodes;
   double *median = malloc((size_t)n * sizeof *median), total;
-  if (!median) s = sp_fail(SP_ERR_RUNTIME, "out of memory calibrating the profile in sequence");
+  sp_status s = median ? SP_OK : sp_fail(SP_ERR_RUNTIME, "out of memory calibrating the profile in sequence");
   for (int round = 0; !s && round < SP_SEQUENCE_ROUNDS && !(stop && *stop); round++) {
-    s = sp_time_in_sequence(&net, 1, (const sp_variant **const *)&c.variants, runs, &median, &total);
-    for (int i = 1; !s && i < n; i++) c.in_sequence[round * n + i] = 1e3 * median[i];
+    s = sp_time_in_sequence(&net, 1, (const sp_variant **const *)&c->variants, runs, &median, &total);
+    for (int i = 1; !s && i < n; i++) c->in_sequence[round * n + i] = 1e3 * median[i];
     for (int l = 0; !s && l + 1 < n && !(stop && *stop); l++)
-      if (c.chosen[l]) s = alone(ctx, l, c.chosen[l], &c.alone[round * n + l + 1]);
-  }
-  for (int l = 0; !s && !(stop && *stop) && l + 1 < n; l++) {
-    sp_profile_layer *y = &p->layers[l];
-    double a = median_over_rounds(c.alone, n, l + 1), q = median_over_rounds(c.in_sequence, n, l + 1);
-    memset(&y->sequence, 0, sizeof y->sequence);
-    if (!c.chosen[l] || !(a > 0) || !(q > 0)) continue; /* too fast for the clock: no scale */
-    snprintf(y->sequence.variant, sizeof y->sequence.variant, "%s", c.chosen[l]->variant);
-    y->sequence.threads = c.chosen[l]->threads;
-    y->sequence.alone_ms = a;
-    y->sequence.in_sequence_ms = q;
-    y->sequence.evict_bytes = c.chosen[l]->evict_bytes > 0 ? c.chosen[l]->evict_bytes : 0;
+      if (c->chosen[l] && sp_profile_record_level(c->chosen[l]) == c->level)
+        s = alone(ctx, l, c->chosen[l], &c->alone[round * n + l + 1]);
   }
   free(median);
-  calibration_free(&c);
+  return s;
+}
+
+/* Stores level k's calibration of every layer whose chosen record is at k. */
+static void store_level(sp_profile *p, const calibration *c) {
+  int n = c->n_nodes, k = c->level;
+  for (int l = 0; l + 1 < n; l++) {
+    const sp_profile_record *r = c->chosen[l];
+    if (!r || sp_profile_record_level(r) != k) continue;
+    double a = median_over_rounds(c->alone, n, l + 1), q = median_over_rounds(c->in_sequence, n, l + 1);
+    if (!(a > 0) || !(q > 0)) continue; /* too fast for the clock: no scale */
+    sp_profile_sequence *y = &p->layers[l].sequence[k];
+    *y = (sp_profile_sequence){.keep_in = r->keep_in, .keep_out = r->keep_out, .threads = r->threads,
+                               .alone_ms = a, .in_sequence_ms = q,
+                               .evict_bytes = r->evict_bytes > 0 ? r->evict_bytes : 0};
+    snprintf(y->variant, sizeof y->variant, "%s", r->variant);
+  }
+}
+
+sp_status sp_profile_calibrate_sequence(const sp_graph *g, sp_profile *p, sp_time_alone_fn alone,
+                                        void *ctx, const volatile int *stop) {
+  int levels = 1;
+  for (int i = 0; i < p->n_groups; i++)
+    if (p->groups[i].prunable && p->groups[i].n_keep > levels) levels = p->groups[i].n_keep;
+  sp_profile_sequence (*found)[SP_MAX_KEEP] = calloc((size_t)p->n_layers + 1, sizeof *found);
+  if (!found) return sp_fail(SP_ERR_RUNTIME, "out of memory calibrating the profile in sequence");
+  for (int l = 0; l < p->n_layers; l++) memcpy(found[l], p->layers[l].sequence, sizeof found[l]);
+  for (int l = 0; l < p->n_layers; l++) memset(p->layers[l].sequence, 0, sizeof p->layers[l].sequence);
+  sp_status s = SP_OK;
+  for (int k = 0; !s && k < levels && !(stop && *stop); k++) {
+    sp_graph *pruned = NULL;
+    calibration c;
+    s = network_at(g, p, k, &pruned);
+    if (!s) s = calibration_init(pruned ? pruned : g, p, k, &c);
+    if (s) {
+      sp_graph_free(pruned);
+      break;
+    }
+    s = time_level(pruned ? pruned : g, p, &c, alone, ctx, stop);
+    if (!s && !(stop && *stop)) store_level(p, &c);
+    calibration_free(&c);
+    sp_graph_free(pruned);
+  }
+  if (s || (stop && *stop)) /* all or nothing: what the file held before */
+    for (int l = 0; l < p->n_layers; l++) memcpy(p->layers[l].sequence, found[l], sizeof found[l]);
+  free(found);
   return s;
 }

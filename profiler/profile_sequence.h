@@ -12,9 +12,15 @@
  * So, after its layers, the profile times each layer's fastest dense host
  * record again, alone (the profile's own protocol) and inside the network
  * (every layer on its fastest dense host record, timed per node), in turns;
- * the ratio of the two scales all of the layer's host records
- * (sp_profile_record_ms). Measured in one sitting, the ratio does not depend
- * on how busy the machine was when the layer was first measured. */
+ * the ratio of the two scales the layer's host records timed in the same
+ * cache state (sp_profile_record_ms). It does so at each network level k:
+ * the model with every prunable group at its k-th keep (loaded again and
+ * channel-pruned as a plan would be), each layer on its fastest dense
+ * record at those keeps; a record's ratio is its level's (the larger of its
+ * keep levels), since a channel-pruned network streams fewer bytes between
+ * two runs of a layer and its layers are smaller. Measured in one sitting,
+ * the ratio does not depend on how busy the machine was when the layer was
+ * first measured. */
 #ifndef SP_PROFILER_PROFILE_SEQUENCE_H
 #define SP_PROFILER_PROFILE_SEQUENCE_H
 
@@ -29,9 +35,10 @@
 typedef sp_status (*sp_time_alone_fn)(void *ctx, int layer, const sp_profile_record *r, double *ms);
 
 /* Fills every measured layer's `sequence` (profile.h) of p, a profile of g
- * with all its layers measured; layers without a dense host record keep
- * none. Returns early, changing nothing, when *stop becomes set.
- * SP_ERR_RUNTIME when out of memory or a run fails. */
+ * (the model p->model loads, unpruned) with all its layers measured; a
+ * layer without a dense host record at a level has none there. All or
+ * nothing: when *stop becomes set or a run fails, p keeps the calibration it
+ * had. SP_ERR_RUNTIME when out of memory or a run fails, naming the layer. */
 sp_status sp_profile_calibrate_sequence(const sp_graph *g, sp_profile *p, sp_time_alone_fn alone,
                                         void *ctx, const volatile int *stop);
 

@@ -140,6 +140,33 @@ static cJSON *group_json(const sp_profile_group *g, int id) {
   return o;
 }
 
+/* One entry per network level of the layer (its groups' levels): the
+ * calibration there or null; null for the whole when none. */
+static cJSON *sequence_json(const sp_profile *p, const sp_profile_layer *l) {
+  int levels = p->groups[l->group_in].n_keep, out = p->groups[l->group_out].n_keep, any = 0;
+  if (out > levels) levels = out;
+  for (int k = 0; k < levels; k++) any |= l->sequence[k].alone_ms > 0;
+  if (!any) return cJSON_CreateNull();
+  cJSON *a = cJSON_CreateArray();
+  for (int k = 0; k < levels; k++) {
+    const sp_profile_sequence *q = &l->sequence[k];
+    if (!(q->alone_ms > 0)) {
+      cJSON_AddItemToArray(a, cJSON_CreateNull());
+      continue;
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "keep_in", p->groups[l->group_in].keep[q->keep_in]);
+    cJSON_AddNumberToObject(o, "keep_out", p->groups[l->group_out].keep[q->keep_out]);
+    cJSON_AddStringToObject(o, "variant", q->variant);
+    cJSON_AddNumberToObject(o, "threads", q->threads);
+    cJSON_AddItemToObject(o, "alone_ms", measured(q->alone_ms));
+    cJSON_AddItemToObject(o, "in_sequence_ms", measured(q->in_sequence_ms));
+    cJSON_AddNumberToObject(o, "evict_bytes", q->evict_bytes);
+    cJSON_AddItemToArray(a, o);
+  }
+  return a;
+}
+
 static cJSON *layer_json(const sp_profile *p, const sp_profile_layer *l) {
   cJSON *o = cJSON_CreateObject();
   cJSON_AddStringToObject(o, "name", l->name);
@@ -154,16 +181,7 @@ static cJSON *layer_json(const sp_profile *p, const sp_profile_layer *l) {
   cJSON_AddItemToObject(o, "seconds", measured(l->seconds));
   if (l->network_ms > 0) cJSON_AddItemToObject(o, "network_ms", measured(l->network_ms));
   else cJSON_AddNullToObject(o, "network_ms");
-  if (l->sequence.alone_ms > 0) {
-    cJSON *q = cJSON_AddObjectToObject(o, "sequence");
-    cJSON_AddStringToObject(q, "variant", l->sequence.variant);
-    cJSON_AddNumberToObject(q, "threads", l->sequence.threads);
-    cJSON_AddItemToObject(q, "alone_ms", measured(l->sequence.alone_ms));
-    cJSON_AddItemToObject(q, "in_sequence_ms", measured(l->sequence.in_sequence_ms));
-    cJSON_AddNumberToObject(q, "evict_bytes", l->sequence.evict_bytes);
-  } else {
-    cJSON_AddNullToObject(o, "sequence");
-  }
+  cJSON_AddItemToObject(o, "sequence", sequence_json(p, l));
   cJSON *sk = cJSON_AddArrayToObject(o, "skipped");
   char list[sizeof l->skipped];
   memcpy(list, l->skipped, sizeof list);

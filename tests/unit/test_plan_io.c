@@ -118,16 +118,21 @@ static void test_from_profile(void) {
   /* fastest: a pruned to 0.5 on the host (0.6), b from keep 0.5 (1.1), r 0.05 */
   CHECK_MSG(fabs(plan.metrics.latency_ms - 1.75) < 1e-9, "latency %g", plan.metrics.latency_ms);
   sp_plan_free(&plan);
-  /* layer a calibrated in sequence at half its time alone: its host options
-   * halve, its device option keeps the record's time */
-  prof.layers[0].sequence.alone_ms = 0.8, prof.layers[0].sequence.in_sequence_ms = 0.4;
+  /* layer a calibrated in sequence at half its time alone at keep level 0:
+   * its host options at that level halve, those at level 1 (calibrated
+   * apart) and its device option keep the records' times */
+  prof.layers[0].sequence[0].alone_ms = 0.8, prof.layers[0].sequence[0].in_sequence_ms = 0.4;
   sp_plan_source_free(&s);
   CHECK(sp_plan_from_profile(&prof, &acc, &s) == SP_OK);
   a = &s.problem.layers[0];
-  CHECK(a->opt[1].latency_ms == 0.3 && a->opt[0].latency_ms == 0.5 * prof.records[s.record[0][0]].median_ms);
-  CHECK(a->opt[3].latency_ms == prof.records[s.record[0][3]].median_ms);
+  CHECK(a->opt[0].keep_out == 0 && a->opt[0].latency_ms == 0.5 * prof.records[s.record[0][0]].median_ms);
+  CHECK(a->opt[1].latency_ms == 0.6 && a->opt[3].latency_ms == prof.records[s.record[0][3]].median_ms);
   CHECK(s.problem.layers[1].opt[0].latency_ms == prof.records[s.record[1][0]].median_ms);
-  prof.layers[0].sequence.alone_ms = 0;
+  prof.layers[0].sequence[1] = prof.layers[0].sequence[0];
+  sp_plan_source_free(&s);
+  CHECK(sp_plan_from_profile(&prof, &acc, &s) == SP_OK);
+  CHECK(s.problem.layers[0].opt[1].latency_ms == 0.3);
+  memset(prof.layers[0].sequence, 0, sizeof prof.layers[0].sequence);
   /* no option with a known accuracy for a layer: an error naming it */
   acc.n_layers = 0;
   prof.records[7].compression = (sp_compress_choice){SP_WEIGHTS_TERNARY, 0.7};

@@ -67,9 +67,13 @@ static void build(sp_profile *p, sp_graph **g) {
   r = record(p, "blocks.1.pw", "conv2d__1x1_gemm_serial"); /* dense, keep 1, host: the fastest */
   r.median_ms = 0.2, r.p10_ms = 0.15;
   sp_profile_add_record(p, &r);
-  snprintf(p->layers[pw].sequence.variant, sizeof p->layers[pw].sequence.variant, "%s", r.variant);
-  p->layers[pw].sequence.threads = 1;
-  p->layers[pw].sequence.alone_ms = 0.2, p->layers[pw].sequence.in_sequence_ms = 0.1;
+  sp_profile_sequence *q = &p->layers[pw].sequence[0];
+  snprintf(q->variant, sizeof q->variant, "%s", r.variant);
+  q->threads = 1, q->alone_ms = 0.2, q->in_sequence_ms = 0.1;
+  q = &p->layers[pw].sequence[1]; /* level 1: keep 0.5 out */
+  snprintf(q->variant, sizeof q->variant, "conv2d__im2col_gemm_omp");
+  q->keep_in = 0, q->keep_out = 1, q->threads = 2, q->alone_ms = 0.4, q->in_sequence_ms = 0.1;
+  q->evict_bytes = 8192;
   sp_profile_transition t = {.layer = -1, .bytes = 12288, .h2d_ms = 0.04, .d2h_ms = 0.03};
   snprintf(t.tensor, sizeof t.tensor, "input");
   sp_profile_add_transition(p, &t);
@@ -102,8 +106,12 @@ static void test_round_trip(void) {
     CHECK(a->input_layer[0] == b->input_layer[0] && a->measured == b->measured);
     CHECK(a->act_bytes[0] == b->act_bytes[0] && !strcmp(a->skipped, b->skipped));
     CHECK(a->network_ms == b->network_ms);
-    CHECK(!strcmp(a->sequence.variant, b->sequence.variant) && a->sequence.threads == b->sequence.threads);
-    CHECK(a->sequence.alone_ms == b->sequence.alone_ms && a->sequence.in_sequence_ms == b->sequence.in_sequence_ms);
+    for (int k = 0; k < SP_MAX_KEEP; k++) {
+      const sp_profile_sequence *x = &a->sequence[k], *y = &b->sequence[k];
+      CHECK(!strcmp(x->variant, y->variant) && x->threads == y->threads && x->keep_in == y->keep_in);
+      CHECK(x->keep_out == y->keep_out && x->evict_bytes == y->evict_bytes);
+      CHECK(x->alone_ms == y->alone_ms && x->in_sequence_ms == y->in_sequence_ms);
+    }
   }
   /* the reference network's time: over measured layers that have one only */
   sp_profile_speed sp = sp_profile_network_speed(&q);
@@ -126,21 +134,24 @@ static void test_round_trip(void) {
     CHECK(a->converged == b->converged && a->reused == b->reused && a->weight_bytes == b->weight_bytes);
     CHECK(a->evict_bytes == b->evict_bytes);
   }
-  /* the calibration in sequence scales the layer's host records only */
+  /* the calibration in sequence scales the layer's host records only, each
+   * by its level's ratio, when timed in the same cache state */
   int seq = sp_profile_find_layer(&q, "blocks.1.pw");
-  const sp_profile_record *fast = sp_profile_fastest_dense(&q, seq, NULL, 0);
+  const sp_profile_record *fast = sp_profile_fastest_dense(&q, seq, 0, 0, NULL, 0);
   CHECK(fast && !strcmp(fast->variant, "conv2d__1x1_gemm_serial") && fast->median_ms == 0.2);
-  CHECK(!sp_profile_fastest_dense(&q, seq, "conv2d__1x1_gemm_omp", 2)); /* keep 0.5 only */
-  CHECK(sp_profile_sequence_factor(&q, seq) == 0.5 && sp_profile_sequence_factor(&q, 0) == 1);
+  CHECK(!sp_profile_fastest_dense(&q, seq, 0, 0, "conv2d__1x1_gemm_omp", 2)); /* keep 0.5 only */
+  CHECK(sp_profile_fastest_dense(&q, seq, 1, 1, "conv2d__1x1_gemm_omp", 2) == &q.records[0]);
+  CHECK(sp_profile_sequence_factor(&q, seq, 0) == 0.5 && sp_profile_sequence_factor(&q, 0, 0) == 1);
+  CHECK(sp_profile_sequence_factor(&q, seq, 1) == 0.25 && sp_profile_record_level(&q.records[0]) == 1);
   CHECK(fast && sp_profile_record_ms(&q, fast) == 0.1);
-  /* a record timed in another cache state than the calibrated one keeps its time; one from
-   * a file before the field (unknown) is scaled */
+  CHECK(sp_profile_record_ms(&q, &q.records[0]) == 0.0625); /* level 1, evicted like its calibration */
+  q.layers[seq].sequence[1].evict_bytes = 0; /* ... timed warm: keeps its time */
   CHECK(sp_profile_record_ms(&q, &q.records[0]) == 0.25);
-  q.records[0].evict_bytes = -1;
-  CHECK(sp_profile_record_ms(&q, &q.records[0]) == 0.125);
+  q.records[0].evict_bytes = -1; /* unknown (files before the field): scaled */
+  CHECK(sp_profile_record_ms(&q, &q.records[0]) == 0.0625);
   CHECK(q.records[3].device == 0 && sp_profile_record_ms(&q, &q.records[3]) == 0.25);
   sp = sp_profile_sequence_summary(&q);
-  CHECK(sp.layers == 1 && sp.median == 0.5 && sp.min == 0.5 && sp.max == 0.5);
+  CHECK(sp.layers == 2 && sp.median == 0.375 && sp.min == 0.25 && sp.max == 0.5);
   CHECK(q.transitions[0].layer == -1 && q.transitions[0].h2d_ms == 0.04 && q.transitions[1].failed);
   int pw = sp_profile_find_layer(&q, "blocks.1.pw");
   CHECK(q.layers[pw].noise_max == 0.3 && q.layers[pw].unconverged == 1);
@@ -210,13 +221,26 @@ static void test_refused(void) {
   expect_refused(text, "\"network_ms\":0.5", "\"network_ms\":-3", "layers[0].network_ms");
   expect_refused(text, "\"network_ms\":0.5", "\"network_ms\":\"fast\"", "layers[0].network_ms");
   expect_refused(text, "\"evict_bytes\":4096", "\"evict_bytes\":-5", "records[0].evict_bytes");
-  expect_refused(text, "\"alone_ms\":0.2", "\"alone_ms\":0", "sequence.alone_ms");
-  expect_refused(text, "\"in_sequence_ms\":0.1", "\"in_sequence_ms\":\"x\"", "sequence.in_sequence_ms");
-  expect_refused(text, "\"sequence\":{\"variant\":\"conv2d__1x1_gemm_serial\"",
-                 "\"sequence\":{\"variant\":\"conv2d__magic\"", "sequence.variant");
-  expect_refused(text, "\"sequence\":{", "\"sequence\":3,\"x\":{", "sequence");
-  expect_refused(text, "\"sequence\":{\"variant\":\"conv2d__1x1_gemm_serial\",\"threads\":1",
-                 "\"sequence\":{\"variant\":\"conv2d__1x1_gemm_serial\",\"threads\":0", "sequence.threads");
+  expect_refused(text, "\"alone_ms\":0.2", "\"alone_ms\":0", "sequence[0].alone_ms");
+  expect_refused(text, "\"in_sequence_ms\":0.1", "\"in_sequence_ms\":\"x\"", "sequence[0].in_sequence_ms");
+  expect_refused(text, "\"sequence\":[", "\"sequence\":3,\"x\":[", "sequence");
+  expect_refused(text, "\"sequence\":[", "\"sequence\":[null,null,", "sequence");
+  expect_refused(text, "\"sequence\":[", "\"sequence\":[7,", "sequence");
+  expect_refused(text, "\"keep_in\":1,\"keep_out\":1,\"variant\":\"conv2d__1x1_gemm_serial\"",
+                 "\"keep_in\":1,\"keep_out\":0.5,\"variant\":\"conv2d__1x1_gemm_serial\"", "sequence[0].keep_out");
+  expect_refused(text, "\"keep_in\":1,\"keep_out\":1,\"variant\":\"conv2d__1x1_gemm_serial\"",
+                 "\"keep_in\":1,\"keep_out\":0.3,\"variant\":\"conv2d__1x1_gemm_serial\"", "sequence[0].keep_out");
+  expect_refused(text, "\"variant\":\"conv2d__1x1_gemm_serial\",\"threads\":1,\"alone_ms\"",
+                 "\"variant\":\"conv2d__magic\",\"threads\":1,\"alone_ms\"", "sequence[0].variant");
+  expect_refused(text, "\"variant\":\"conv2d__1x1_gemm_serial\",\"threads\":1,\"alone_ms\"",
+                 "\"variant\":\"conv2d__1x1_gemm_serial\",\"threads\":0,\"alone_ms\"", "sequence[0].threads");
+  expect_refused(text, "\"evict_bytes\":8192", "\"evict_bytes\":-1", "sequence[1].evict_bytes");
+  expect_refused(text, "\"variant\":\"conv2d__im2col_gemm_omp\"", "\"variant\":\"relu__vec_omp\"",
+                 "sequence[1].variant");
+  expect_refused(text, "\"variant\":\"conv2d__im2col_gemm_omp\"", "\"variant\":\"conv2d__direct_opencl\"",
+                 "sequence[1].variant");
+  expect_refused(text, "\"keep_in\":1,\"keep_out\":0.5,\"variant\":\"conv2d__im2col_gemm_omp\"",
+                 "\"keep_in\":1,\"keep_out\":1,\"variant\":\"conv2d__im2col_gemm_omp\"", "sequence[1].keep_out");
   /* truncated: a crash mid-write of a non-atomic writer */
   FILE *t = fopen(bad, "w");
   fwrite(text, 1, n / 2, t);
