@@ -135,18 +135,30 @@ sp_profile_speed sp_profile_sequence_summary(const sp_profile *p) {
   return sp;
 }
 
+static int dense_host_at(const sp_profile_record *r, int l, int keep_in, int keep_out) {
+  return r->layer == l && !r->failed && r->device < 0 && r->keep_in == keep_in && r->keep_out == keep_out &&
+         r->compression.kind == SP_WEIGHTS_DENSE;
+}
+
 const sp_profile_record *sp_profile_fastest_dense(const sp_profile *p, int l, int keep_in, int keep_out,
-                                                  const char *variant, int threads) {
+                                                  const char *variant, int threads, double max_bytes) {
   const sp_profile_record *best = NULL;
   for (int i = 0; i < p->n_records; i++) {
     const sp_profile_record *r = &p->records[i];
-    if (r->layer != l || r->failed || r->device >= 0 || r->keep_in != keep_in || r->keep_out != keep_out ||
-        r->compression.kind != SP_WEIGHTS_DENSE)
-      continue;
+    if (!dense_host_at(r, l, keep_in, keep_out) || (max_bytes > 0 && r->weight_bytes > max_bytes)) continue;
     if (variant && (strcmp(r->variant, variant) || r->threads != threads)) continue;
     if (!best || r->median_ms < best->median_ms) best = r;
   }
   return best;
+}
+
+double sp_profile_dense_bytes(const sp_profile *p, int l, int keep_in, int keep_out) {
+  double least = 0;
+  for (int i = 0; i < p->n_records; i++) {
+    const sp_profile_record *r = &p->records[i];
+    if (dense_host_at(r, l, keep_in, keep_out) && (least == 0 || r->weight_bytes < least)) least = r->weight_bytes;
+  }
+  return least;
 }
 
 int sp_profile_record_level(const sp_profile_record *r) {

@@ -173,10 +173,15 @@ typedef struct sp_profile_speed {
 sp_profile_speed sp_profile_network_speed(const sp_profile *p);
 
 /* Layer l's fastest dense (uncompressed) host record alone at keep levels
- * (keep_in, keep_out), of (variant, threads) when variant is not NULL; NULL
- * when none. */
+ * (keep_in, keep_out), of (variant, threads) when variant is not NULL, with
+ * at most max_bytes of weights when max_bytes > 0; NULL when none. */
 const sp_profile_record *sp_profile_fastest_dense(const sp_profile *p, int l, int keep_in, int keep_out,
-                                                  const char *variant, int threads);
+                                                  const char *variant, int threads, double max_bytes);
+
+/* The fewest weight bytes of layer l's dense host records at (keep_in,
+ * keep_out): the plain dense size, without expanded formats (Winograd's
+ * transformed kernels); 0 when it has none. */
+double sp_profile_dense_bytes(const sp_profile *p, int l, int keep_in, int keep_out);
 
 /* The network level of a record: the larger of its keep levels. */
 int sp_profile_record_level(const sp_profile_record *r);

@@ -12,6 +12,10 @@
 #include "sequence_timing.h"
 #include "timer.h"
 
+/* A record counts as plain dense size up to this much above the least
+ * (bias and alignment differ between formats). */
+#define PLAIN_SLACK 0.05
+
 /* Network runs per round: about 0.1 s of them, 20 to 200. */
 static int runs_per_round(const sp_profile *p, const sp_profile_record *const *chosen) {
   double ms = 0;
@@ -63,8 +67,11 @@ static sp_status calibration_init(const sp_graph *g, const sp_profile *p, int k,
   for (size_t i = 0; i < per; i++) c->in[i] = sp_rng_uniform(&rng);
   for (int l = 0; l < p->n_layers && l + 1 < g->n_nodes; l++) {
     const sp_profile_layer *y = &p->layers[l];
-    const sp_profile_record *r = sp_profile_fastest_dense(p, l, group_level(p, y->group_in, k),
-                                                          group_level(p, y->group_out, k), NULL, 0);
+    int in = group_level(p, y->group_in, k), out = group_level(p, y->group_out, k);
+    /* weights in plain dense size: the network streams the model's bytes,
+     * not those of every layer's most expanded format (see the header) */
+    double plain = sp_profile_dense_bytes(p, l, in, out) * (1 + PLAIN_SLACK);
+    const sp_profile_record *r = sp_profile_fastest_dense(p, l, in, out, NULL, 0, plain);
     const sp_variant *v = r ? sp_registry_find(r->variant) : NULL;
     if (!v || !y->measured) continue;
     c->chosen[l] = r;

@@ -10,7 +10,9 @@
  * of ResNet-18 w=0.5 8-12% above, with the machine at the profile's speed.
  *
  * So, after its layers, the profile times each layer's fastest dense host
- * record again, alone (the profile's own protocol) and inside the network
+ * record in plain dense size (not an expanded format: a network of every
+ * layer's Winograd kernels, 1.8-4x the bytes, made VGG-16's layers 15-45%
+ * slower in sequence than the plans, which mix formats, ran them) again, alone (the profile's own protocol) and inside the network
  * (every layer on its fastest dense host record, timed per node), in turns;
  * the ratio of the two scales the layer's host records timed in the same
  * cache state (sp_profile_record_ms). It does so at each network level k:

@@ -43,10 +43,10 @@ sp_status sp_plan_dense_baseline(const sp_plan_file *plan, const sp_profile *pro
     const sp_profile_record *r = NULL;
     int conv = layer >= 0 && !strcmp(prof->layers[layer].kind, "conv2d");
     if (variant && conv) {
-      r = sp_profile_fastest_dense(prof, layer, 0, 0, variant, threads);
+      r = sp_profile_fastest_dense(prof, layer, 0, 0, variant, threads, 0);
       if (!r && fallbacks) ++*fallbacks;
     }
-    if (!r && layer >= 0) r = sp_profile_fastest_dense(prof, layer, 0, 0, NULL, 0);
+    if (!r && layer >= 0) r = sp_profile_fastest_dense(prof, layer, 0, 0, NULL, 0, 0);
     if (!r) {
       sp_plan_file_free(out);
       return sp_fail(SP_ERR_INPUT, "the profile has no dense host record of layer %s", l->name);

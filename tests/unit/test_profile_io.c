@@ -137,10 +137,10 @@ static void test_round_trip(void) {
   /* the calibration in sequence scales the layer's host records only, each
    * by its level's ratio, when timed in the same cache state */
   int seq = sp_profile_find_layer(&q, "blocks.1.pw");
-  const sp_profile_record *fast = sp_profile_fastest_dense(&q, seq, 0, 0, NULL, 0);
+  const sp_profile_record *fast = sp_profile_fastest_dense(&q, seq, 0, 0, NULL, 0, 0);
   CHECK(fast && !strcmp(fast->variant, "conv2d__1x1_gemm_serial") && fast->median_ms == 0.2);
-  CHECK(!sp_profile_fastest_dense(&q, seq, 0, 0, "conv2d__1x1_gemm_omp", 2)); /* keep 0.5 only */
-  CHECK(sp_profile_fastest_dense(&q, seq, 1, 1, "conv2d__1x1_gemm_omp", 2) == &q.records[0]);
+  CHECK(!sp_profile_fastest_dense(&q, seq, 0, 0, "conv2d__1x1_gemm_omp", 2, 0)); /* keep 0.5 only */
+  CHECK(sp_profile_fastest_dense(&q, seq, 1, 1, "conv2d__1x1_gemm_omp", 2, 0) == &q.records[0]);
   CHECK(sp_profile_sequence_factor(&q, seq, 0) == 0.5 && sp_profile_sequence_factor(&q, 0, 0) == 1);
   CHECK(sp_profile_sequence_factor(&q, seq, 1) == 0.25 && sp_profile_record_level(&q.records[0]) == 1);
   CHECK(fast && sp_profile_record_ms(&q, fast) == 0.1);

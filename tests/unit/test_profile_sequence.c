@@ -82,7 +82,7 @@ int main(void) {
         CHECK(q->alone_ms == 0);
         continue;
       }
-      const sp_profile_record *best = sp_profile_fastest_dense(&p, l, in, out, NULL, 0);
+      const sp_profile_record *best = sp_profile_fastest_dense(&p, l, in, out, NULL, 0, 0);
       CHECK_MSG(best && !strcmp(q->variant, best->variant) && q->threads == 1 && q->keep_in == in &&
                 q->keep_out == out, "layer %s level %d: %s", y->name, k, q->variant);
       /* rounds 1 and 3 report (l+1) ms, round 2 1.5 (l+1): the median */
