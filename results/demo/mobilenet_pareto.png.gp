@@ -1,6 +1,6 @@
 set terminal pngcairo size 1000,650 font 'sans,11'
-set output "results/demo/mobilenet_pareto.png.tmp.7484"
-set title "models/mobilenet.onnx: Pareto front (7 plans)" noenhanced
+set output "results/demo/mobilenet_pareto.png.tmp.9511"
+set title "models/mobilenet.onnx: Pareto front (8 plans)" noenhanced
 set xlabel 'predicted latency (ms)'
 set ylabel 'predicted top-1 accuracy (%)'
 set cblabel 'peak memory (MB)'

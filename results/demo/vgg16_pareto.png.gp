@@ -1,5 +1,5 @@
 set terminal pngcairo size 1000,650 font 'sans,11'
-set output "results/demo/vgg16_pareto.png.tmp.7484"
+set output "results/demo/vgg16_pareto.png.tmp.9511"
 set title "models/vgg16.onnx: Pareto front (3 plans)" noenhanced
 set xlabel 'predicted latency (ms)'
 set ylabel 'predicted top-1 accuracy (%)'
