@@ -106,6 +106,7 @@ static sp_profile_speed summary(double *v, int n) {
   sp_profile_speed sp = {.layers = n};
   if (n) {
     sp.median = sp_quantile(v, n, 0.5); /* sorts v */
+    sp.lower_quartile = sp_quantile(v, n, 0.25);
     sp.min = v[0];
     sp.max = v[n - 1];
   }

@@ -165,9 +165,10 @@ sp_status sp_profile_add_transition(sp_profile *p, const sp_profile_transition *
 int sp_profile_find_layer(const sp_profile *p, const char *name);
 
 /* The reference network's time (network_ms) over the measured layers that
- * have one: median, least and most; 0 when none has (profiles before it). */
+ * have one: median, least, most and lower quartile; 0 when none has
+ * (profiles before it). */
 typedef struct sp_profile_speed {
-  double median, min, max;
+  double median, min, max, lower_quartile;
   int layers;
 } sp_profile_speed;
 sp_profile_speed sp_profile_network_speed(const sp_profile *p);

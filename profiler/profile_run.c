@@ -385,27 +385,18 @@ static sp_status save(run_state *st) {
 
 /* A layer measured while the reference network took more than SETTLE_RATIO
  * times its usual time in this profile (the lower quartile over the layers,
- * or its time after the last layer when quicker) is measured again once the machine is back to that speed: the host slows
- * a vCPU by up to 35% for tens of seconds (docs/profiling.md), and a layer
- * measured then would be predicted too slow. One pass, after the last
+ * or its time after the last layer when quicker) is measured again once the
+ * machine is back to that speed: the host slows a vCPU by up to 35% for tens
+ * of seconds (docs/profiling.md), and a layer measured then would be
+ * predicted too slow. One pass, after the last
  * layer, over the layers this run measured (a resumed layer is never
  * measured again); a layer still slow then keeps its records. */
 #define SETTLE_RATIO 1.10
 #define SETTLE_TRIES 3
 
-static double usual_network_ms(const sp_profile *p) {
-  double *v = malloc((size_t)(p->n_layers + 1) * sizeof *v), q = 0;
-  int n = 0;
-  for (int l = 0; v && l < p->n_layers; l++)
-    if (p->layers[l].measured && p->layers[l].network_ms > 0) v[n++] = p->layers[l].network_ms;
-  if (n) q = sp_quantile(v, n, 0.25);
-  free(v);
-  return q;
-}
-
 static sp_status settle(run_state *st, sp_profile_run_result *res) {
   sp_profile *p = st->p;
-  double usual = usual_network_ms(p);
+  double usual = sp_profile_network_speed(p).lower_quartile;
   /* The host may have been busy for the whole profile (a ResNet-18 front
    * profiled 1.11x slower than it ran): the reference network now, the
    * best of a few tries, sets the level when it is quicker. */

@@ -116,6 +116,7 @@ static void test_round_trip(void) {
   /* the reference network's time: over measured layers that have one only */
   sp_profile_speed sp = sp_profile_network_speed(&q);
   CHECK(sp.layers == 2 && sp.median == 0.375 && sp.min == 0.25 && sp.max == 0.5);
+  CHECK(sp.lower_quartile >= sp.min && sp.lower_quartile <= sp.median);
   q.layers[0].measured = 0;
   sp = sp_profile_network_speed(&q);
   CHECK(sp.layers == 1 && sp.median == 0.25);
