@@ -68,14 +68,9 @@ if [[ $have_device -eq 1 ]]; then
      grep -qE "conv2d__direct_serial .* ms " "$tmp/out"; then ok
   else fail "bench with a broken kernel: exit $rc, $(grep -m1 opencl "$tmp/out")"; fi
 
-  # the whole model with the fastest variant per layer, devices included.
-  # Under the sanitizers without the exit-time leak check: LeakSanitizer's
-  # tracer, stopping PoCL's worker threads at exit, crashed once in six runs
-  # ("Tracer caught signal 11"), losing the buffered last lines; the host
-  # path's leaks stay checked by test_bench.sh
-  lsan=${ASAN_OPTIONS:-}
-  [[ -n ${SP_SANITIZED:-} ]] && lsan="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
-  if ASAN_OPTIONS=$lsan "$bin" bench "$model" --device 0 --min-time 0.002 >"$tmp/out" 2>"$tmp/err" &&
+  # the whole model with the fastest variant per layer, devices included
+  # (on_pocl: lib.sh; the host path's leaks stay checked by test_bench.sh)
+  if on_pocl "$bin" bench "$model" --device 0 --min-time 0.002 >"$tmp/out" 2>"$tmp/err" &&
      [[ $(tail -n1 "$tmp/out") =~ ^end-to-end:\ [0-9.]+\ ms ]] &&
      grep -q "^# host<->device transfer" "$tmp/out"; then ok
   else fail "bench --device end to end: $(tail -n1 "$tmp/out") $(head -n1 "$tmp/err")"; fi

@@ -35,7 +35,7 @@ expect_usage_error_of tune "$model" --device 0 --layer nope
 grep -q "has no layer 'nope'" "$tmp/err" && ok || fail "layer: $(cat "$tmp/err")"
 
 # a tuning: every variant with parameters that runs the layer, one line each
-"$bin" tune "$model" --device 0 --layer $layer --budget 4 --seed 3 >"$tmp/out" 2>"$tmp/err"; rc=$?
+on_pocl "$bin" tune "$model" --device 0 --layer $layer --budget 4 --seed 3 >"$tmp/out" 2>"$tmp/err"; rc=$?
 cache=$(ls "$SP_CACHE_DIR"/tuning/*.json 2>/dev/null | head -n1)
 if [[ $rc -eq 0 && -n $cache ]] && grep -q "^$layer  *conv2d__depthwise_opencl  *4 evaluations" "$tmp/out" &&
    grep -q "speed-up" "$tmp/out" && ! grep -q "(cached)" "$tmp/out"; then ok
@@ -50,12 +50,12 @@ assert set(e[0]["params"]) == {"wg_x", "wg_y", "px"} and " dw " in e[0]["shape"]
 assert e[0]["strategy"] == "anneal" and e[0]["seed"] == 3
 EOF
 # again: nothing runs
-"$bin" tune "$model" --device 0 --layer $layer --budget 4 --seed 3 >"$tmp/out2" 2>"$tmp/err"; rc=$?
+on_pocl "$bin" tune "$model" --device 0 --layer $layer --budget 4 --seed 3 >"$tmp/out2" 2>"$tmp/err"; rc=$?
 if [[ $rc -eq 0 ]] && grep -q "conv2d__depthwise_opencl .*(cached)" "$tmp/out2"; then ok
 else fail "tune again: exit $rc, $(cat "$tmp/out2")"; fi
 
 # the profile runs the device variant at the tuned point
-"$bin" profile "$model" --quick --device 0 --min-time 0.0001 --max-time 0.001 \
+on_pocl "$bin" profile "$model" --quick --device 0 --min-time 0.0001 --max-time 0.001 \
   --variants conv2d__depthwise_opencl,conv2d__direct_serial --out "$tmp/p.json" >"$tmp/out" 2>"$tmp/err"; rc=$?
 if [[ $rc -eq 0 ]] && $py - "$tmp/p.json" "$cache" $layer <<'EOF'; then ok; else fail "tuned point in the profile: exit $rc"; fi
 import json, sys
@@ -73,7 +73,7 @@ EOF
 
 # a corrupt cache: one warning, then replaced by a valid one
 printf 'garbage' >"$cache"
-"$bin" tune "$model" --device 0 --layer $layer --budget 2 --variant conv2d__depthwise_opencl >"$tmp/out" 2>"$tmp/err"; rc=$?
+on_pocl "$bin" tune "$model" --device 0 --layer $layer --budget 2 --variant conv2d__depthwise_opencl >"$tmp/out" 2>"$tmp/err"; rc=$?
 if [[ $rc -eq 0 && $(grep -c "ignoring the tuning cache .*not valid JSON" "$tmp/err") -eq 1 ]] &&
    $py -c 'import json,sys; json.load(open(sys.argv[1]))' "$cache"; then ok
 else fail "corrupt cache: exit $rc, $(cat "$tmp/err")"; fi
