@@ -113,6 +113,10 @@ sp_status sp_compression_apply(sp_graph *g, const char *spec);
  * applied keeps first. Same errors. */
 sp_status sp_compression_apply_items(sp_graph *g, const sp_compression *c);
 
+/* The item keeping fraction `keep` of the channels of the group produced by
+ * layer `group` ("group NAME keep K" in messages). */
+sp_compression_item sp_compression_keep_item(const char *group, double keep);
+
 /* ---- memory of each format (engine/weight_format.h) ---- */
 
 /* Exact bytes of node n's weights in each format, without building them

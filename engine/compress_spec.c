@@ -161,6 +161,13 @@ sp_status sp_compression_check(const sp_graph *g, const sp_compression *c) {
   return s;
 }
 
+sp_compression_item sp_compression_keep_item(const char *group, double keep) {
+  sp_compression_item it = {.kind = SP_COMPRESS_KEEP, .rate = keep};
+  snprintf(it.layer, sizeof it.layer, "%s", group);
+  snprintf(it.text, sizeof it.text, "group %s keep %g", group, keep);
+  return it;
+}
+
 sp_status sp_compression_apply_items(sp_graph *g, const sp_compression *c) {
   sp_status s = sp_compression_check(g, c);
   /* pass 0: channel pruning; pass 1: weight compression on the final shapes */

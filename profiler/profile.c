@@ -101,7 +101,8 @@ sp_status sp_profile_add_transition(sp_profile *p, const sp_profile_transition *
   return SP_OK;
 }
 
-/* Median, least and most of v[0..n) (sorted in place); n is .layers. */
+/* Median, lower quartile, least and most of v[0..n) (sorted in place); n is
+ * .layers. */
 static sp_profile_speed summary(double *v, int n) {
   sp_profile_speed sp = {.layers = n};
   if (n) {

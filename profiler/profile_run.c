@@ -383,7 +383,7 @@ static sp_status save(run_state *st) {
   return sp_profile_save(st->o->path, st->p);
 }
 
-/* A layer measured while the reference network took more than SETTLE_RATIO
+/* A layer measured while the reference network took more than SP_SETTLE_RATIO
  * times its usual time in this profile (the lower quartile over the layers,
  * or its time after the last layer when quicker) is measured again once the
  * machine is back to that speed: the host slows a vCPU by up to 35% for tens
@@ -391,7 +391,6 @@ static sp_status save(run_state *st) {
  * predicted too slow. One pass, after the last
  * layer, over the layers this run measured (a resumed layer is never
  * measured again); a layer still slow then keeps its records. */
-#define SETTLE_RATIO 1.10
 #define SETTLE_TRIES 3
 
 static sp_status settle(run_state *st, sp_profile_run_result *res) {
@@ -406,9 +405,9 @@ static sp_status settle(run_state *st, sp_profile_run_result *res) {
   }
   sp_status s = SP_OK;
   for (int l = 0; !s && usual > 0 && l < p->n_layers && !stopping(st); l++) {
-    if (!st->measured_now[l] || !(p->layers[l].network_ms > SETTLE_RATIO * usual)) continue;
+    if (!st->measured_now[l] || !(p->layers[l].network_ms > SP_SETTLE_RATIO * usual)) continue;
     sp_quiet_core q = sp_reference_network_pin(&st->net);
-    if (!(1e3 * q.fastest <= SETTLE_RATIO * usual)) continue; /* still slow */
+    if (!(1e3 * q.fastest <= SP_SETTLE_RATIO * usual)) continue; /* still slow */
     st->cpu = q.cpu;
     st->network_ms = 1e3 * q.fastest;
     st->tasks_total += count_tasks(st, l + 1);

@@ -91,11 +91,7 @@ static sp_status network_at(const sp_graph *g, const sp_profile *p, int k, sp_gr
   sp_status s = c.items ? sp_model_load(p->model, out) : sp_fail(SP_ERR_RUNTIME, "out of memory");
   for (int i = 0; !s && i < p->n_groups; i++) {
     const sp_profile_group *gr = &p->groups[i];
-    if (!gr->prunable || k >= gr->n_keep) continue;
-    sp_compression_item *it = &c.items[c.n_items++];
-    *it = (sp_compression_item){.kind = SP_COMPRESS_KEEP, .rate = gr->keep[k]};
-    snprintf(it->layer, sizeof it->layer, "%s", gr->name);
-    snprintf(it->text, sizeof it->text, "group %s keep %g", gr->name, gr->keep[k]);
+    if (gr->prunable && k < gr->n_keep) c.items[c.n_items++] = sp_compression_keep_item(gr->name, gr->keep[k]);
   }
   if (!s) s = sp_compression_apply_items(*out, &c);
   if (!s && (*out)->n_nodes != g->n_nodes)

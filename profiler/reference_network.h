@@ -13,6 +13,11 @@
 /* How many timed runs on each CPU (after 2 untimed ones). */
 #define SP_REFERENCE_RUNS 5
 
+/* The reference network slower than this times the speed a measurement is
+ * compared with means the host is busy: the profile measures the layer
+ * again later (profile_run.c) and `run --settle` waits (plan_measure.c). */
+#define SP_SETTLE_RATIO 1.10
+
 typedef struct sp_reference_network {
   sp_executor *e; /* NULL: not built */
   float *in, *out;

@@ -20,11 +20,7 @@ static sp_status compression_of(const sp_plan_file *f, sp_compression *c) {
   for (int i = 0; i < f->n_groups; i++) {
     const sp_plan_file_group *gr = &f->groups[i];
     if (gr->keep >= 1) continue;
-    sp_compression_item *it = &c->items[c->n_items++];
-    it->kind = SP_COMPRESS_KEEP;
-    it->rate = gr->keep;
-    snprintf(it->layer, sizeof it->layer, "%s", gr->name);
-    snprintf(it->text, sizeof it->text, "group %s keep %g", gr->name, gr->keep);
+    c->items[c->n_items++] = sp_compression_keep_item(gr->name, gr->keep);
   }
   for (int i = 0; i < f->n_layers; i++) {
     const sp_plan_file_layer *l = &f->layers[i];

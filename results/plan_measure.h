@@ -5,7 +5,7 @@
 #define SP_RESULTS_PLAN_MEASURE_H
 
 #include "engine/dataset.h"
-#include "profiler/quiet_core.h" /* sp_quiet_core */
+#include "profiler/reference_network.h" /* sp_quiet_core, SP_SETTLE_RATIO */
 #include "results/plan_exec.h"
 
 typedef struct sp_plan_measure_options {
@@ -19,8 +19,6 @@ typedef struct sp_plan_measure_options {
                               profile.network_ms), wait a second and time it again, for up
                               to this long (the host slows a vCPU for tens of seconds) */
 } sp_plan_measure_options;
-
-#define SP_SETTLE_RATIO 1.10
 
 typedef struct sp_plan_measurement {
   double latency_ms, p10_ms, p90_ms; /* one call of the plan's batch */
