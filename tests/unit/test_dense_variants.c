@@ -59,6 +59,11 @@ static const layer LAYERS[] = {
     {"dw blocked 16x16", SP_OP_CONV2D, 16, 16, 16, 16, 3, 1, 1, 16},
     {"dw blocked 4x4 win", SP_OP_CONV2D, 17, 9, 7, 17, 4, 2, 1, 17},
     {"dw blocked no pad", SP_OP_CONV2D, 20, 6, 6, 20, 3, 1, 0, 20},
+    /* few rows, wide rows, channels not a multiple of 16 */
+    {"dw blocked 12x12 s2", SP_OP_CONV2D, 20, 12, 12, 20, 3, 2, 1, 20},
+    {"dw 3 rows", SP_OP_CONV2D, 5, 3, 40, 5, 3, 1, 1, 5},
+    {"dw wide", SP_OP_CONV2D, 3, 5, 100, 3, 3, 1, 1, 3},
+    {"dw wide s2 x2", SP_OP_CONV2D, 3, 7, 100, 6, 3, 2, 1, 3},
     /* planes too big for the padded copy: the in-place border path */
     {"dw big s1", SP_OP_CONV2D, 4, 70, 66, 4, 3, 1, 1, 4},
     {"dw big s2", SP_OP_CONV2D, 3, 67, 71, 3, 3, 2, 1, 3},
