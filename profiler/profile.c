@@ -137,21 +137,36 @@ sp_profile_speed sp_profile_sequence_summary(const sp_profile *p) {
   return sp;
 }
 
-static int dense_host_at(const sp_profile_record *r, int l, int keep_in, int keep_out) {
-  return r->layer == l && !r->failed && r->device < 0 && r->keep_in == keep_in && r->keep_out == keep_out &&
-         r->compression.kind == SP_WEIGHTS_DENSE;
+static int host_at(const sp_profile_record *r, int l, int keep_in, int keep_out) {
+  return r->layer == l && !r->failed && r->device < 0 && r->keep_in == keep_in && r->keep_out == keep_out;
 }
 
-const sp_profile_record *sp_profile_fastest_dense(const sp_profile *p, int l, int keep_in, int keep_out,
-                                                  const char *variant, int threads, double max_bytes) {
+static int dense_host_at(const sp_profile_record *r, int l, int keep_in, int keep_out) {
+  return host_at(r, l, keep_in, keep_out) && r->compression.kind == SP_WEIGHTS_DENSE;
+}
+
+static const sp_profile_record *fastest(const sp_profile *p, int l, int keep_in, int keep_out, const char *variant,
+                                        int threads, double max_bytes, int dense_only) {
   const sp_profile_record *best = NULL;
   for (int i = 0; i < p->n_records; i++) {
     const sp_profile_record *r = &p->records[i];
-    if (!dense_host_at(r, l, keep_in, keep_out) || (max_bytes > 0 && r->weight_bytes > max_bytes)) continue;
+    if (!(dense_only ? dense_host_at(r, l, keep_in, keep_out) : host_at(r, l, keep_in, keep_out)) ||
+        (max_bytes > 0 && r->weight_bytes > max_bytes))
+      continue;
     if (variant && (strcmp(r->variant, variant) || r->threads != threads)) continue;
     if (!best || r->median_ms < best->median_ms) best = r;
   }
   return best;
+}
+
+const sp_profile_record *sp_profile_fastest_dense(const sp_profile *p, int l, int keep_in, int keep_out,
+                                                  const char *variant, int threads, double max_bytes) {
+  return fastest(p, l, keep_in, keep_out, variant, threads, max_bytes, 1);
+}
+
+const sp_profile_record *sp_profile_fastest_host(const sp_profile *p, int l, int keep_in, int keep_out,
+                                                 double max_bytes) {
+  return fastest(p, l, keep_in, keep_out, NULL, 0, max_bytes, 0);
 }
 
 double sp_profile_dense_bytes(const sp_profile *p, int l, int keep_in, int keep_out) {

@@ -179,6 +179,12 @@ sp_profile_speed sp_profile_network_speed(const sp_profile *p);
 const sp_profile_record *sp_profile_fastest_dense(const sp_profile *p, int l, int keep_in, int keep_out,
                                                   const char *variant, int threads, double max_bytes);
 
+/* Layer l's fastest host record alone at keep levels (keep_in, keep_out) of
+ * any weight compression (dense, pruned, ternary), with at most max_bytes
+ * of weights when max_bytes > 0; NULL when none. */
+const sp_profile_record *sp_profile_fastest_host(const sp_profile *p, int l, int keep_in, int keep_out,
+                                                 double max_bytes);
+
 /* The fewest weight bytes of layer l's dense host records at (keep_in,
  * keep_out): the plain dense size, without expanded formats (Winograd's
  * transformed kernels); 0 when it has none. */

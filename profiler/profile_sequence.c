@@ -71,7 +71,7 @@ static sp_status calibration_init(const sp_graph *g, const sp_profile *p, int k,
     /* weights in plain dense size: the network streams the model's bytes,
      * not those of every layer's most expanded format (see the header) */
     double plain = sp_profile_dense_bytes(p, l, in, out) * (1 + PLAIN_SLACK);
-    const sp_profile_record *r = sp_profile_fastest_dense(p, l, in, out, NULL, 0, plain);
+    const sp_profile_record *r = sp_profile_fastest_host(p, l, in, out, plain);
     const sp_variant *v = r ? sp_registry_find(r->variant) : NULL;
     if (!v || !y->measured) continue;
     c->chosen[l] = r;
@@ -82,23 +82,41 @@ static sp_status calibration_init(const sp_graph *g, const sp_profile *p, int k,
   return SP_OK;
 }
 
-/* The model with every prunable group at its level k (k > 0: loaded again
- * and channel-pruned as a plan would be). */
-static sp_status network_at(const sp_graph *g, const sp_profile *p, int k, sp_graph **out) {
+/* The network calibration c runs: the model with every prunable group at
+ * level k and each chosen record's weight compression (loaded again,
+ * channel-pruned, then pruned or ternarised as a plan would be; NULL: the
+ * model as it is, when there is nothing to apply). */
+static sp_status network_at(const sp_graph *g, const sp_profile *p, const calibration *c, sp_graph **out) {
   *out = NULL;
-  if (k == 0) return SP_OK;
-  sp_compression c = {.items = calloc((size_t)p->n_groups + 1, sizeof *c.items)};
-  sp_status s = c.items ? sp_model_load(p->model, out) : sp_fail(SP_ERR_RUNTIME, "out of memory");
-  for (int i = 0; !s && i < p->n_groups; i++) {
+  int k = c->level, n = 0;
+  sp_compression cs = {.items = calloc((size_t)(p->n_groups + p->n_layers) + 1, sizeof *cs.items)};
+  if (!cs.items) return sp_fail(SP_ERR_RUNTIME, "out of memory");
+  for (int i = 0; k > 0 && i < p->n_groups; i++) {
     const sp_profile_group *gr = &p->groups[i];
-    if (gr->prunable && k < gr->n_keep) c.items[c.n_items++] = sp_compression_keep_item(gr->name, gr->keep[k]);
+    if (gr->prunable && k < gr->n_keep) cs.items[cs.n_items++] = sp_compression_keep_item(gr->name, gr->keep[k]);
   }
-  if (!s) s = sp_compression_apply_items(*out, &c);
-  if (!s && (*out)->n_nodes != g->n_nodes)
-    s = sp_fail(SP_ERR_RUNTIME, "calibrating in sequence: %s reloads with another structure", p->model);
-  free(c.items);
+  for (int l = 0; l + 1 < c->n_nodes; l++) {
+    const sp_profile_record *r = c->chosen[l];
+    if (!r || r->compression.kind == SP_WEIGHTS_DENSE) continue;
+    sp_compression_item *it = &cs.items[cs.n_items++];
+    it->kind = r->compression.kind == SP_WEIGHTS_PRUNE ? SP_COMPRESS_PRUNE : SP_COMPRESS_TERNARY;
+    it->rate = r->compression.rate;
+    snprintf(it->layer, sizeof it->layer, "%s", p->layers[l].name);
+    snprintf(it->text, sizeof it->text, "layer %s %s %g", p->layers[l].name,
+             sp_weight_compression_name(r->compression.kind), r->compression.rate);
+    n++;
+  }
+  sp_status s = SP_OK;
+  if (cs.n_items) {
+    s = sp_model_load(p->model, out);
+    if (!s) s = sp_compression_apply_items(*out, &cs);
+    if (!s && (*out)->n_nodes != g->n_nodes)
+      s = sp_fail(SP_ERR_RUNTIME, "calibrating in sequence: %s reloads with another structure", p->model);
+  }
+  free(cs.items);
   if (s) {
-    s = sp_fail(SP_ERR_RUNTIME, "calibrating in sequence at keep level %d: %s", k, sp_last_error());
+    s = sp_fail(SP_ERR_RUNTIME, "calibrating in sequence at keep level %d (%d layers compressed): %s", k, n,
+                sp_last_error());
     sp_graph_free(*out);
     *out = NULL;
   }
@@ -125,7 +143,14 @@ static sp_status time_level(const sp_graph *g, const sp_profile *p, calibration 
   sp_status s = median ? SP_OK : sp_fail(SP_ERR_RUNTIME, "out of memory calibrating the profile in sequence");
   for (int round = 0; !s && round < SP_SEQUENCE_ROUNDS && !(stop && *stop); round++) {
     s = sp_time_in_sequence(&net, 1, (const sp_variant **const *)&c->variants, runs, &median, &total);
-    for (int i = 1; !s && i < n; i++) c->in_sequence[round * n + i] = 1e3 * median[i];
+    /* Each layer's share of the network's median run: a run's latency is
+     * the median of whole runs, which exceeds the sum of the layers'
+     * medians (each layer's time is skewed to the right, by interrupts and
+     * the other tenants, and not all in the same runs). */
+    double sum = 0;
+    for (int i = 1; !s && i < n; i++) sum += median[i];
+    const double share = sum > 0 && total > 0 ? total / sum : 1.0;
+    for (int i = 1; !s && i < n; i++) c->in_sequence[round * n + i] = 1e3 * median[i] * share;
     for (int l = 0; !s && l + 1 < n && !(stop && *stop); l++)
       if (c->chosen[l] && sp_profile_record_level(c->chosen[l]) == c->level)
         s = alone(ctx, l, c->chosen[l], &c->alone[round * n + l + 1]);
@@ -163,10 +188,11 @@ sp_status sp_profile_calibrate_sequence(const sp_graph *g, sp_profile *p, sp_tim
   for (int k = 0; !s && k < levels && !(stop && *stop); k++) {
     sp_graph *pruned = NULL;
     calibration c;
-    s = network_at(g, p, k, &pruned);
-    if (!s) s = calibration_init(pruned ? pruned : g, p, k, &c);
+    s = calibration_init(g, p, k, &c);
+    if (s) break;
+    s = network_at(g, p, &c, &pruned);
     if (s) {
-      sp_graph_free(pruned);
+      calibration_free(&c);
       break;
     }
     s = time_level(pruned ? pruned : g, p, &c, alone, ctx, stop);

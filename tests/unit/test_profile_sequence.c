@@ -1,7 +1,8 @@
 /* The calibration in sequence (profile_sequence.h) on a small model with a
  * synthetic profile: at each network level (keep 1; keep 0.5 for every
- * prunable group) every layer with a dense host record there gets its
- * fastest one's keep levels, variant and threads, its time alone as the
+ * prunable group) every layer with a host record there gets its fastest
+ * one's (of any weight compression: a pruned and a ternary record are
+ * the fastest of two layers, and the network runs them) keep levels, variant and threads, its time alone as the
  * given timer reports it (median over the rounds) and a positive time in
  * sequence; a layer whose groups have no level 1 is calibrated at level 0
  * only; a layer without a record stays uncalibrated; a stop request changes nothing; a layer
@@ -32,12 +33,18 @@ static sp_status alone_ms(void *ctx, int layer, const sp_profile_record *r, doub
   return SP_OK;
 }
 
-static void add_dense(sp_profile *p, int l, int keep_in, int keep_out, const char *variant, double ms) {
+static void add_record(sp_profile *p, int l, int keep_in, int keep_out, const char *variant, double ms,
+                       sp_compress_choice compression) {
   sp_profile_record r = {.layer = l, .keep_in = keep_in, .keep_out = keep_out, .threads = 1, .device = -1,
-                         .median_ms = ms, .p10_ms = ms, .p90_ms = ms, .n = 10, .converged = 1};
+                         .median_ms = ms, .p10_ms = ms, .p90_ms = ms, .n = 10, .converged = 1,
+                         .compression = compression};
   snprintf(r.variant, sizeof r.variant, "%s", variant);
   r.backend = sp_registry_find(variant)->backend;
   CHECK(sp_profile_add_record(p, &r) == SP_OK);
+}
+
+static void add_dense(sp_profile *p, int l, int keep_in, int keep_out, const char *variant, double ms) {
+  add_record(p, l, keep_in, keep_out, variant, ms, (sp_compress_choice){SP_WEIGHTS_DENSE, 0});
 }
 
 int main(void) {
@@ -61,6 +68,11 @@ int main(void) {
     if (in || out) add_dense(&p, l, in, out, v->name, 0.2), at_level1++;
   }
   CHECK(at_level1 > 10);
+  /* compressed records take part: the fastest of any weight compression is
+   * calibrated, and the network runs it on weights compressed as it says */
+  int pruned = sp_profile_find_layer(&p, "blocks.3.pw"), tern = sp_profile_find_layer(&p, "blocks.5.pw");
+  add_record(&p, pruned, 0, 0, "conv2d__csr_im2col_serial", 0.05, (sp_compress_choice){SP_WEIGHTS_PRUNE, 0.9});
+  add_record(&p, tern, 0, 0, "conv2d__ternary_1x1_serial", 0.05, (sp_compress_choice){SP_WEIGHTS_TERNARY, 0.7});
   /* a stop request before the first round: nothing changes */
   volatile int stop = 1;
   fake_alone f = {.fail_layer = -1};
@@ -82,7 +94,7 @@ int main(void) {
         CHECK(q->alone_ms == 0);
         continue;
       }
-      const sp_profile_record *best = sp_profile_fastest_dense(&p, l, in, out, NULL, 0, 0);
+      const sp_profile_record *best = sp_profile_fastest_host(&p, l, in, out, 0);
       CHECK_MSG(best && !strcmp(q->variant, best->variant) && q->threads == 1 && q->keep_in == in &&
                 q->keep_out == out, "layer %s level %d: %s", y->name, k, q->variant);
       /* rounds 1 and 3 report (l+1) ms, round 2 1.5 (l+1): the median */
@@ -91,6 +103,8 @@ int main(void) {
     }
   }
   CHECK(sp_profile_sequence_summary(&p).layers == p.n_layers - 1 + at_level1);
+  CHECK(!strcmp(p.layers[pruned].sequence[0].variant, "conv2d__csr_im2col_serial"));
+  CHECK(!strcmp(p.layers[tern].sequence[0].variant, "conv2d__ternary_1x1_serial"));
   /* a layer that cannot be timed alone fails the calibration, naming it, and
    * leaves the calibration as it was (all or nothing) */
   sp_profile_layer before = p.layers[3];
