@@ -196,7 +196,7 @@ static void on_progress(void *ctx, const sp_profile_progress *pr, const sp_profi
   const char *name = p->layers[pr->layer].name;
   if (pr->event == SP_PROFILE_EVENT_SEQUENCE) {
     if (ps->tty) fputs("\r\033[K", stderr);
-    fprintf(stderr, "profile: timing each layer's fastest dense record in sequence and alone, per "
+    fprintf(stderr, "profile: timing each layer's fastest record in sequence and alone, per "
             "keep level (%d rounds); %s elapsed\n", SP_SEQUENCE_ROUNDS, elapsed);
     fflush(stderr);
     return;

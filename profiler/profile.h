@@ -92,9 +92,10 @@ typedef struct sp_profile_layer {
                                              one thread) just before it, on the CPU it was
                                              measured on (quiet_core.h); 0 = unknown */
   /* Calibration in sequence (profile_sequence.h), per network level k (every
-   * prunable group at its level k): the layer's fastest dense host record
-   * there (keep levels keep_in, keep_out, the larger of them k) timed again
-   * alone and inside that network, in turns; the layer's records whose
+   * prunable group at its level k): the layer's fastest host record there
+   * (any weight compression, no bigger than plain dense; keep levels
+   * keep_in, keep_out, the larger of them k) timed again alone and inside
+   * that network (its share of the network's median run), in turns; the layer's records whose
    * larger keep level is k scale by in_sequence_ms / alone_ms. alone_ms 0 =
    * not calibrated at that level. */
   sp_profile_sequence sequence[SP_MAX_KEEP];

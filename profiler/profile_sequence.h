@@ -9,16 +9,25 @@
  * the Zen 5 VM: plans of MobileNet w=0.5 ran 8-15% below their prediction,
  * of ResNet-18 w=0.5 8-12% above, with the machine at the profile's speed.
  *
- * So, after its layers, the profile times each layer's fastest dense host
- * record in plain dense size (not an expanded format: a network of every
- * layer's Winograd kernels, 1.8-4x the bytes, made VGG-16's layers 15-45%
- * slower in sequence than the plans, which mix formats, ran them) again, alone (the profile's own protocol) and inside the network
- * (every layer on its fastest dense host record, timed per node), in turns;
- * the ratio of the two scales the layer's host records timed in the same
- * cache state (sp_profile_record_ms). It does so at each network level k:
+ * So, after its layers, the profile times each layer's fastest host record
+ * of any weight compression (dense, pruned or ternary, as plans mostly are)
+ * no bigger than plain dense size (not an expanded format: a network of
+ * every layer's Winograd kernels, 1.8-4x the bytes, made VGG-16's layers
+ * 15-45% slower in sequence than the plans, which mix formats, ran them)
+ * again, alone (the profile's own protocol) and inside the network (every
+ * layer on such a record, its weights pruned or ternarised as the record
+ * says, timed per node), in turns; the ratio of the two scales the layer's
+ * host records timed in the same cache state (sp_profile_record_ms).
+ * Dense records only, as first, left MobileNet w=0.5 plans, compressed in
+ * nearly every layer, 10-14% above their prediction on the Intel machine:
+ * the compressed kernels and the mix of code ran slower inside the network
+ * than the dense network's ratios said. A layer's time in sequence is its
+ * share of the network's median run (its median scaled by the median of
+ * the runs' sums over the sum of the medians, 1.02-1.06): what a plan's
+ * latency is measured as. It does so at each network level k:
  * the model with every prunable group at its k-th keep (loaded again and
- * channel-pruned as a plan would be), each layer on its fastest dense
- * record at those keeps; a record's ratio is its level's (the larger of its
+ * channel-pruned as a plan would be), each layer on its fastest record at
+ * those keeps; a record's ratio is its level's (the larger of its
  * keep levels), since a channel-pruned network streams fewer bytes between
  * two runs of a layer and its layers are smaller. Measured in one sitting,
  * the ratio does not depend on how busy the machine was when the layer was
@@ -38,7 +47,7 @@ typedef sp_status (*sp_time_alone_fn)(void *ctx, int layer, const sp_profile_rec
 
 /* Fills every measured layer's `sequence` (profile.h) of p, a profile of g
  * (the model p->model loads, unpruned) with all its layers measured; a
- * layer without a dense host record at a level has none there. All or
+ * layer without a host record at a level has none there. All or
  * nothing: when *stop becomes set or a run fails, p keeps the calibration it
  * had. SP_ERR_RUNTIME when out of memory or a run fails, naming the layer. */
 sp_status sp_profile_calibrate_sequence(const sp_graph *g, sp_profile *p, sp_time_alone_fn alone,
