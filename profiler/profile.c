@@ -127,11 +127,14 @@ sp_profile_speed sp_profile_network_speed(const sp_profile *p) {
 
 sp_profile_speed sp_profile_sequence_summary(const sp_profile *p) {
   sp_profile_speed sp = {0};
-  double *v = malloc((size_t)(p->n_layers * SP_MAX_KEEP + 1) * sizeof *v);
+  double *v = malloc((size_t)(2 * p->n_layers * SP_MAX_KEEP + 1) * sizeof *v);
   if (!v) return sp;
   for (int l = 0; l < p->n_layers; l++)
     for (int k = 0; k < SP_MAX_KEEP; k++)
-      if (p->layers[l].sequence[k].alone_ms > 0) v[sp.layers++] = sp_profile_sequence_factor(p, l, k);
+      for (int c = 0; c < 2; c++) {
+        const sp_profile_sequence *q = c ? &p->layers[l].sequence_compressed[k] : &p->layers[l].sequence[k];
+        if (q->alone_ms > 0) v[sp.layers++] = q->in_sequence_ms / q->alone_ms;
+      }
   sp = summary(v, sp.layers);
   free(v);
   return sp;
@@ -145,12 +148,14 @@ static int dense_host_at(const sp_profile_record *r, int l, int keep_in, int kee
   return host_at(r, l, keep_in, keep_out) && r->compression.kind == SP_WEIGHTS_DENSE;
 }
 
+/* The fastest of layer l's host records at (keep_in, keep_out): dense ones
+ * (dense 1) or compressed ones (dense 0). */
 static const sp_profile_record *fastest(const sp_profile *p, int l, int keep_in, int keep_out, const char *variant,
-                                        int threads, double max_bytes, int dense_only) {
+                                        int threads, double max_bytes, int dense) {
   const sp_profile_record *best = NULL;
   for (int i = 0; i < p->n_records; i++) {
     const sp_profile_record *r = &p->records[i];
-    if (!(dense_only ? dense_host_at(r, l, keep_in, keep_out) : host_at(r, l, keep_in, keep_out)) ||
+    if (!host_at(r, l, keep_in, keep_out) || (r->compression.kind == SP_WEIGHTS_DENSE) != dense ||
         (max_bytes > 0 && r->weight_bytes > max_bytes))
       continue;
     if (variant && (strcmp(r->variant, variant) || r->threads != threads)) continue;
@@ -164,8 +169,8 @@ const sp_profile_record *sp_profile_fastest_dense(const sp_profile *p, int l, in
   return fastest(p, l, keep_in, keep_out, variant, threads, max_bytes, 1);
 }
 
-const sp_profile_record *sp_profile_fastest_host(const sp_profile *p, int l, int keep_in, int keep_out,
-                                                 double max_bytes) {
+const sp_profile_record *sp_profile_fastest_compressed(const sp_profile *p, int l, int keep_in, int keep_out,
+                                                       double max_bytes) {
   return fastest(p, l, keep_in, keep_out, NULL, 0, max_bytes, 0);
 }
 
@@ -182,16 +187,22 @@ int sp_profile_record_level(const sp_profile_record *r) {
   return r->keep_in > r->keep_out ? r->keep_in : r->keep_out;
 }
 
-double sp_profile_sequence_factor(const sp_profile *p, int l, int k) {
-  const sp_profile_sequence *q = &p->layers[l].sequence[k];
+static double factor_of(const sp_profile_sequence *q) {
   return q->alone_ms > 0 ? q->in_sequence_ms / q->alone_ms : 1.0;
+}
+
+double sp_profile_sequence_factor(const sp_profile *p, int l, int k) {
+  return factor_of(&p->layers[l].sequence[k]);
 }
 
 double sp_profile_record_ms(const sp_profile *p, const sp_profile_record *r) {
   int k = sp_profile_record_level(r);
-  const sp_profile_sequence *q = &p->layers[r->layer].sequence[k];
+  const sp_profile_layer *l = &p->layers[r->layer];
+  const sp_profile_sequence *q = r->compression.kind != SP_WEIGHTS_DENSE && l->sequence_compressed[k].alone_ms > 0
+                                     ? &l->sequence_compressed[k]
+                                     : &l->sequence[k];
   int alike = r->evict_bytes < 0 || (r->evict_bytes > 0) == (q->evict_bytes > 0);
-  return r->device < 0 && alike ? r->median_ms * sp_profile_sequence_factor(p, r->layer, k) : r->median_ms;
+  return r->device < 0 && alike ? r->median_ms * factor_of(q) : r->median_ms;
 }
 
 int sp_profile_find_layer(const sp_profile *p, const char *name) {

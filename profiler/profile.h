@@ -71,6 +71,8 @@ typedef struct sp_profile_sequence {
   double alone_ms, in_sequence_ms;
   double evict_bytes;          /* the record's: the ratio applies to records timed alike,
                                   all evicted or all warm (sp_profile_record_ms) */
+  sp_compress_choice compression; /* the record's: dense in a layer's `sequence`, pruned
+                                     or ternary in its `sequence_compressed` */
 } sp_profile_sequence;
 
 typedef struct sp_profile_layer {
@@ -93,12 +95,16 @@ typedef struct sp_profile_layer {
                                              measured on (quiet_core.h); 0 = unknown */
   /* Calibration in sequence (profile_sequence.h), per network level k (every
    * prunable group at its level k): the layer's fastest host record there
-   * (any weight compression, no bigger than plain dense; keep levels
-   * keep_in, keep_out, the larger of them k) timed again alone and inside
-   * that network (its share of the network's median run), in turns; the layer's records whose
+   * (dense, no bigger than plain dense; keep levels keep_in, keep_out, the
+   * larger of them k) timed again alone and inside that network (its share
+   * of the network's median run), in turns; the layer's dense records whose
    * larger keep level is k scale by in_sequence_ms / alone_ms. alone_ms 0 =
    * not calibrated at that level. */
   sp_profile_sequence sequence[SP_MAX_KEEP];
+  /* The same in the network of every layer's fastest compressed record (its
+   * fastest dense one where it has none): the layer's compressed records
+   * scale by it, its dense ones by `sequence`. */
+  sp_profile_sequence sequence_compressed[SP_MAX_KEEP];
 } sp_profile_layer;
 
 typedef struct sp_profile_record {
@@ -180,11 +186,11 @@ sp_profile_speed sp_profile_network_speed(const sp_profile *p);
 const sp_profile_record *sp_profile_fastest_dense(const sp_profile *p, int l, int keep_in, int keep_out,
                                                   const char *variant, int threads, double max_bytes);
 
-/* Layer l's fastest host record alone at keep levels (keep_in, keep_out) of
- * any weight compression (dense, pruned, ternary), with at most max_bytes
- * of weights when max_bytes > 0; NULL when none. */
-const sp_profile_record *sp_profile_fastest_host(const sp_profile *p, int l, int keep_in, int keep_out,
-                                                 double max_bytes);
+/* Layer l's fastest compressed (pruned or ternary) host record alone at
+ * keep levels (keep_in, keep_out), with at most max_bytes of weights when
+ * max_bytes > 0; NULL when none. */
+const sp_profile_record *sp_profile_fastest_compressed(const sp_profile *p, int l, int keep_in, int keep_out,
+                                                       double max_bytes);
 
 /* The fewest weight bytes of layer l's dense host records at (keep_in,
  * keep_out): the plain dense size, without expanded formats (Winograd's
@@ -194,18 +200,21 @@ double sp_profile_dense_bytes(const sp_profile *p, int l, int keep_in, int keep_
 /* The network level of a record: the larger of its keep levels. */
 int sp_profile_record_level(const sp_profile_record *r);
 
-/* How much slower layer l runs inside the network at level k than alone:
- * its calibration's in_sequence_ms / alone_ms, 1 when it has none there. */
+/* How much slower layer l runs inside the dense network at level k than
+ * alone: its calibration's in_sequence_ms / alone_ms, 1 when it has none
+ * there. */
 double sp_profile_sequence_factor(const sp_profile *p, int l, int k);
 
 /* The time the planner predicts for record r: its median alone, scaled by
- * its layer's sequence factor for host records timed in the calibrated
+ * its layer's sequence factor at its level — of the compressed network for
+ * a compressed record where it has one, else of the dense network — for
+ * host records timed in the calibrated
  * record's cache state (both evicted or both warm: the ratio corrects that
  * state, a record timed in the other one keeps its time; device records are
  * timed with the queue drained, where the host's caches do not matter). */
 double sp_profile_record_ms(const sp_profile *p, const sp_profile_record *r);
 
-/* sp_profile_sequence_factor over the calibrated layers and levels: median,
+/* The sequence factors over the calibrated layers, levels and networks (dense and compressed): median,
  * least, most and how many (0 when none is calibrated). */
 sp_profile_speed sp_profile_sequence_summary(const sp_profile *p);
 

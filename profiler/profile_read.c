@@ -197,9 +197,11 @@ static sp_status read_group(const char *f, const cJSON *o, const char *w, int id
 }
 
 /* One level's calibration: its record's keep levels (the larger of them
- * must be the level k), variant, threads and times. */
+ * must be the level k), variant, compression (pruned or ternary in the
+ * compressed network's entries, absent = dense in the dense one's),
+ * threads and times. */
 static sp_status read_sequence_level(const char *f, const cJSON *q, const char *where, const sp_profile *p,
-                                     const sp_profile_layer *l, int k, sp_profile_sequence *out) {
+                                     const sp_profile_layer *l, int k, int compressed, sp_profile_sequence *out) {
   sp_status s = sp_profile_read_keep_level(f, q, where, "keep_in", &p->groups[l->group_in], l->group_in,
                                            &out->keep_in);
   if (!s) s = sp_profile_read_keep_level(f, q, where, "keep_out", &p->groups[l->group_out], l->group_out,
@@ -210,6 +212,10 @@ static sp_status read_sequence_level(const char *f, const cJSON *q, const char *
   if (!s) s = sp_profile_read_variant(f, q, where, l, out->variant, sizeof out->variant, &v);
   if (!s && sp_variant_on_device(v))
     s = sp_json_bad(f, where, "variant", "%s runs on a device: calibrations are of host records", v->name);
+  out->compression = (sp_compress_choice){SP_WEIGHTS_DENSE, 0};
+  if (!s && compressed) s = sp_profile_read_compression(f, q, where, &out->compression);
+  if (!s && compressed && out->compression.kind == SP_WEIGHTS_DENSE)
+    s = sp_json_bad(f, where, "compression", "the compressed network's entry must be pruned or ternary");
   if (!s) s = sp_json_int(f, q, where, "threads", 1, 4096, &out->threads);
   if (!s) s = sp_json_number(f, q, where, "alone_ms", 1e-9, 1e9, &out->alone_ms);
   if (!s) s = sp_json_number(f, q, where, "in_sequence_ms", 1e-9, 1e9, &out->in_sequence_ms);
@@ -217,27 +223,29 @@ static sp_status read_sequence_level(const char *f, const cJSON *q, const char *
   return s;
 }
 
-/* "sequence": null (or absent: profiles before it) or one entry per
- * network level, each null or that level's calibration (profile.h). */
+/* "sequence" (the dense network) or "sequence_compressed": null (or
+ * absent: profiles before it) or one entry per network level, each null or
+ * that level's calibration (profile.h). */
 static sp_status read_sequence(const char *f, const cJSON *o, const char *w, const sp_profile *p,
-                               sp_profile_layer *l) {
-  const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "sequence");
-  memset(l->sequence, 0, sizeof l->sequence);
+                               sp_profile_layer *l, const char *key, sp_profile_sequence *seq) {
+  const int compressed = seq == l->sequence_compressed;
+  const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, key);
+  memset(seq, 0, SP_MAX_KEEP * sizeof *seq);
   if (!a || cJSON_IsNull(a)) return SP_OK;
   int levels = p->groups[l->group_in].n_keep, out = p->groups[l->group_out].n_keep;
   if (out > levels) levels = out;
   if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) > levels)
-    return sp_json_bad(f, w, "sequence", "expected null or an array of at most %d entries", levels);
+    return sp_json_bad(f, w, key, "expected null or an array of at most %d entries", levels);
   sp_status s = SP_OK;
   for (int k = 0; !s && k < cJSON_GetArraySize(a); k++) {
     const cJSON *q = cJSON_GetArrayItem(a, k);
     char where[96];
-    snprintf(where, sizeof where, "%s.sequence[%d]", w, k);
+    snprintf(where, sizeof where, "%s.%s[%d]", w, key, k);
     if (cJSON_IsNull(q)) continue;
-    s = cJSON_IsObject(q) ? read_sequence_level(f, q, where, p, l, k, &l->sequence[k])
-                          : sp_json_bad(f, w, "sequence", "entry %d: expected an object or null", k);
+    s = cJSON_IsObject(q) ? read_sequence_level(f, q, where, p, l, k, compressed, &seq[k])
+                          : sp_json_bad(f, w, key, "entry %d: expected an object or null", k);
   }
-  if (s) memset(l->sequence, 0, sizeof l->sequence);
+  if (s) memset(seq, 0, SP_MAX_KEEP * sizeof *seq);
   return s;
 }
 
@@ -280,7 +288,8 @@ static sp_status read_layer(const char *f, const cJSON *o, const char *w, sp_pro
   l->network_ms = 0;
   if (!s && probe && !cJSON_IsNull(probe))
     s = sp_json_number(f, o, w, "network_ms", 1e-6, 1e9, &l->network_ms);
-  if (!s) s = read_sequence(f, o, w, p, l);
+  if (!s) s = read_sequence(f, o, w, p, l, "sequence", l->sequence);
+  if (!s) s = read_sequence(f, o, w, p, l, "sequence_compressed", l->sequence_compressed);
   return s;
 }
 

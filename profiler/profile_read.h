@@ -23,6 +23,11 @@ sp_status sp_profile_read_keep_level(const char *file, const cJSON *obj, const c
                                      const char *key, const sp_profile_group *g, int group,
                                      int *level);
 
+/* A "compression" object: {"kind": none|prune|ternary, "rate"} with a rate
+ * that fits the kind. */
+sp_status sp_profile_read_compression(const char *file, const cJSON *obj, const char *where,
+                                      sp_compress_choice *c);
+
 /* The layer's "skipped" array of "variant@threads" strings. */
 sp_status sp_profile_read_skipped(const char *file, const cJSON *obj, const char *where,
                                   sp_profile_layer *l);

@@ -52,8 +52,7 @@ sp_status sp_profile_read_keep_level(const char *f, const cJSON *o, const char *
   return sp_json_bad(f, w, key, "%g is not a keep level of group %d", k, group);
 }
 
-static sp_status read_compression(const char *f, const cJSON *o, const char *w,
-                                  sp_compress_choice *c) {
+sp_status sp_profile_read_compression(const char *f, const cJSON *o, const char *w, sp_compress_choice *c) {
   const cJSON *co;
   char where[64], kind[16];
   snprintf(where, sizeof where, "%s.compression", w);
@@ -157,7 +156,7 @@ static sp_status read_record(const char *f, const cJSON *o, const char *w, const
   if (!s && l->group_in == l->group_out && r->keep_in != r->keep_out)
     s = sp_json_bad(f, w, "keep_out", "layer %s passes its channels through: keep_in and "
                     "keep_out must be equal", l->name);
-  if (!s) s = read_compression(f, o, w, &r->compression);
+  if (!s) s = sp_profile_read_compression(f, o, w, &r->compression);
   const sp_variant *v = NULL;
   if (!s) s = sp_profile_read_variant(f, o, w, l, r->variant, sizeof r->variant, &v);
   if (s) return s;

@@ -25,9 +25,9 @@ static int runs_per_round(const sp_profile *p, const sp_profile_record *const *c
   return runs < 20 ? 20 : runs > 200 ? 200 : runs;
 }
 
-/* One network level's calibration in progress. */
+/* One network's calibration in progress: level k, dense or compressed. */
 typedef struct calibration {
-  int n_nodes, level;
+  int n_nodes, level, compressed;
   const sp_profile_record **chosen; /* per layer, NULL: none */
   const sp_variant **variants;      /* per node, NULL: the default */
   const int **params;
@@ -46,9 +46,18 @@ static int group_level(const sp_profile *p, int g, int k) {
   return k < p->groups[g].n_keep ? k : p->groups[g].n_keep - 1;
 }
 
-static sp_status calibration_init(const sp_graph *g, const sp_profile *p, int k, calibration *c) {
+/* Whether calibration c stores layer l: its record is at c's level and, in
+ * the compressed network, compressed (the dense ones there only fill the
+ * network). */
+static int stores(const calibration *c, int l) {
+  const sp_profile_record *r = c->chosen[l];
+  return r && sp_profile_record_level(r) == c->level &&
+         (!c->compressed || r->compression.kind != SP_WEIGHTS_DENSE);
+}
+
+static sp_status calibration_init(const sp_graph *g, const sp_profile *p, int k, int compressed, calibration *c) {
   size_t n = (size_t)g->n_nodes, per = (size_t)p->config.batch * sp_dims_count(g->input);
-  *c = (calibration){.n_nodes = g->n_nodes, .level = k};
+  *c = (calibration){.n_nodes = g->n_nodes, .level = k, .compressed = compressed};
   c->chosen = calloc(n, sizeof *c->chosen);
   c->variants = calloc(n, sizeof *c->variants);
   c->params = calloc(n, sizeof *c->params);
@@ -71,7 +80,8 @@ static sp_status calibration_init(const sp_graph *g, const sp_profile *p, int k,
     /* weights in plain dense size: the network streams the model's bytes,
      * not those of every layer's most expanded format (see the header) */
     double plain = sp_profile_dense_bytes(p, l, in, out) * (1 + PLAIN_SLACK);
-    const sp_profile_record *r = sp_profile_fastest_host(p, l, in, out, plain);
+    const sp_profile_record *r = compressed ? sp_profile_fastest_compressed(p, l, in, out, plain) : NULL;
+    if (!r) r = sp_profile_fastest_dense(p, l, in, out, NULL, 0, plain);
     const sp_variant *v = r ? sp_registry_find(r->variant) : NULL;
     if (!v || !y->measured) continue;
     c->chosen[l] = r;
@@ -152,56 +162,78 @@ static sp_status time_level(const sp_graph *g, const sp_profile *p, calibration 
     const double share = sum > 0 && total > 0 ? total / sum : 1.0;
     for (int i = 1; !s && i < n; i++) c->in_sequence[round * n + i] = 1e3 * median[i] * share;
     for (int l = 0; !s && l + 1 < n && !(stop && *stop); l++)
-      if (c->chosen[l] && sp_profile_record_level(c->chosen[l]) == c->level)
-        s = alone(ctx, l, c->chosen[l], &c->alone[round * n + l + 1]);
+      if (stores(c, l)) s = alone(ctx, l, c->chosen[l], &c->alone[round * n + l + 1]);
   }
   free(median);
   return s;
 }
 
-/* Stores level k's calibration of every layer whose chosen record is at k. */
+/* Stores the calibration of every layer it stores (stores()). */
 static void store_level(sp_profile *p, const calibration *c) {
   int n = c->n_nodes, k = c->level;
   for (int l = 0; l + 1 < n; l++) {
     const sp_profile_record *r = c->chosen[l];
-    if (!r || sp_profile_record_level(r) != k) continue;
+    if (!stores(c, l)) continue;
     double a = median_over_rounds(c->alone, n, l + 1), q = median_over_rounds(c->in_sequence, n, l + 1);
     if (!(a > 0) || !(q > 0)) continue; /* too fast for the clock: no scale */
-    sp_profile_sequence *y = &p->layers[l].sequence[k];
+    sp_profile_sequence *y = c->compressed ? &p->layers[l].sequence_compressed[k] : &p->layers[l].sequence[k];
     *y = (sp_profile_sequence){.keep_in = r->keep_in, .keep_out = r->keep_out, .threads = r->threads,
                                .alone_ms = a, .in_sequence_ms = q,
-                               .evict_bytes = r->evict_bytes > 0 ? r->evict_bytes : 0};
+                               .evict_bytes = r->evict_bytes > 0 ? r->evict_bytes : 0,
+                               .compression = r->compression};
     snprintf(y->variant, sizeof y->variant, "%s", r->variant);
   }
 }
+
+/* Whether calibration c has something to store. */
+static int stores_any(const calibration *c) {
+  for (int l = 0; l + 1 < c->n_nodes; l++)
+    if (stores(c, l)) return 1;
+  return 0;
+}
+
+/* The layers' calibrations as the file held them, to put back when the
+ * calibration fails or stops (all or nothing). */
+typedef struct saved_calibration {
+  sp_profile_sequence dense[SP_MAX_KEEP], compressed[SP_MAX_KEEP];
+} saved_calibration;
 
 sp_status sp_profile_calibrate_sequence(const sp_graph *g, sp_profile *p, sp_time_alone_fn alone,
                                         void *ctx, const volatile int *stop) {
   int levels = 1;
   for (int i = 0; i < p->n_groups; i++)
     if (p->groups[i].prunable && p->groups[i].n_keep > levels) levels = p->groups[i].n_keep;
-  sp_profile_sequence (*found)[SP_MAX_KEEP] = calloc((size_t)p->n_layers + 1, sizeof *found);
+  saved_calibration *found = calloc((size_t)p->n_layers + 1, sizeof *found);
   if (!found) return sp_fail(SP_ERR_RUNTIME, "out of memory calibrating the profile in sequence");
-  for (int l = 0; l < p->n_layers; l++) memcpy(found[l], p->layers[l].sequence, sizeof found[l]);
-  for (int l = 0; l < p->n_layers; l++) memset(p->layers[l].sequence, 0, sizeof p->layers[l].sequence);
+  for (int l = 0; l < p->n_layers; l++) {
+    sp_profile_layer *y = &p->layers[l];
+    memcpy(found[l].dense, y->sequence, sizeof y->sequence);
+    memcpy(found[l].compressed, y->sequence_compressed, sizeof y->sequence_compressed);
+    memset(y->sequence, 0, sizeof y->sequence);
+    memset(y->sequence_compressed, 0, sizeof y->sequence_compressed);
+  }
   sp_status s = SP_OK;
-  for (int k = 0; !s && k < levels && !(stop && *stop); k++) {
-    sp_graph *pruned = NULL;
+  /* per level the dense network, then the compressed one */
+  for (int i = 0; !s && i < 2 * levels && !(stop && *stop); i++) {
+    sp_graph *net = NULL;
     calibration c;
-    s = calibration_init(g, p, k, &c);
+    s = calibration_init(g, p, i / 2, i % 2, &c);
     if (s) break;
-    s = network_at(g, p, &c, &pruned);
-    if (s) {
+    if (!stores_any(&c)) {
       calibration_free(&c);
-      break;
+      continue;
     }
-    s = time_level(pruned ? pruned : g, p, &c, alone, ctx, stop);
+    s = network_at(g, p, &c, &net);
+    if (!s) s = time_level(net ? net : g, p, &c, alone, ctx, stop);
     if (!s && !(stop && *stop)) store_level(p, &c);
     calibration_free(&c);
-    sp_graph_free(pruned);
+    sp_graph_free(net);
   }
-  if (s || (stop && *stop)) /* all or nothing: what the file held before */
-    for (int l = 0; l < p->n_layers; l++) memcpy(p->layers[l].sequence, found[l], sizeof found[l]);
+  if (s || (stop && *stop))
+    for (int l = 0; l < p->n_layers; l++) {
+      memcpy(p->layers[l].sequence, found[l].dense, sizeof found[l].dense);
+      memcpy(p->layers[l].sequence_compressed, found[l].compressed, sizeof found[l].compressed);
+    }
   free(found);
   return s;
 }

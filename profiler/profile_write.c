@@ -141,15 +141,17 @@ static cJSON *group_json(const sp_profile_group *g, int id) {
 }
 
 /* One entry per network level of the layer (its groups' levels): the
- * calibration there or null; null for the whole when none. */
-static cJSON *sequence_json(const sp_profile *p, const sp_profile_layer *l) {
+ * calibration `seq` there or null; null for the whole when none. Entries
+ * of the compressed network name their record's compression. */
+static cJSON *sequence_json(const sp_profile *p, const sp_profile_layer *l, const sp_profile_sequence *seq,
+                            int compressed) {
   int levels = p->groups[l->group_in].n_keep, out = p->groups[l->group_out].n_keep, any = 0;
   if (out > levels) levels = out;
-  for (int k = 0; k < levels; k++) any |= l->sequence[k].alone_ms > 0;
+  for (int k = 0; k < levels; k++) any |= seq[k].alone_ms > 0;
   if (!any) return cJSON_CreateNull();
   cJSON *a = cJSON_CreateArray();
   for (int k = 0; k < levels; k++) {
-    const sp_profile_sequence *q = &l->sequence[k];
+    const sp_profile_sequence *q = &seq[k];
     if (!(q->alone_ms > 0)) {
       cJSON_AddItemToArray(a, cJSON_CreateNull());
       continue;
@@ -158,6 +160,11 @@ static cJSON *sequence_json(const sp_profile *p, const sp_profile_layer *l) {
     cJSON_AddNumberToObject(o, "keep_in", p->groups[l->group_in].keep[q->keep_in]);
     cJSON_AddNumberToObject(o, "keep_out", p->groups[l->group_out].keep[q->keep_out]);
     cJSON_AddStringToObject(o, "variant", q->variant);
+    if (compressed) {
+      cJSON *c = cJSON_AddObjectToObject(o, "compression");
+      cJSON_AddStringToObject(c, "kind", sp_weight_compression_name(q->compression.kind));
+      cJSON_AddNumberToObject(c, "rate", q->compression.rate);
+    }
     cJSON_AddNumberToObject(o, "threads", q->threads);
     cJSON_AddItemToObject(o, "alone_ms", measured(q->alone_ms));
     cJSON_AddItemToObject(o, "in_sequence_ms", measured(q->in_sequence_ms));
@@ -181,7 +188,8 @@ static cJSON *layer_json(const sp_profile *p, const sp_profile_layer *l) {
   cJSON_AddItemToObject(o, "seconds", measured(l->seconds));
   if (l->network_ms > 0) cJSON_AddItemToObject(o, "network_ms", measured(l->network_ms));
   else cJSON_AddNullToObject(o, "network_ms");
-  cJSON_AddItemToObject(o, "sequence", sequence_json(p, l));
+  cJSON_AddItemToObject(o, "sequence", sequence_json(p, l, l->sequence, 0));
+  cJSON_AddItemToObject(o, "sequence_compressed", sequence_json(p, l, l->sequence_compressed, 1));
   cJSON *sk = cJSON_AddArrayToObject(o, "skipped");
   char list[sizeof l->skipped];
   memcpy(list, l->skipped, sizeof list);

@@ -62,27 +62,35 @@ for r in p["records"]:
     if r["layer"] == "blocks.1.dw":
         assert r["keep_in"] == r["keep_out"]
 assert len(p["noise"]) == 30
-# calibrated in sequence: each layer's fastest host record of any weight compression, no bigger
-# than its plain dense size, alone and in the network at each network level (keep 1, then 0.5 for
-# every prunable group)
+# calibrated in sequence at each network level (keep 1, then 0.5 for every prunable group), alone
+# and in the network: in `sequence` each layer's fastest dense host record in plain dense size, in
+# `sequence_compressed` its fastest compressed (pruned or ternary) one no bigger, run in a network
+# of such records
+def check_entry(l, k, q, compressed):
+    assert min(q["keep_in"], q["keep_out"]) < 1 if k else (q["keep_in"] == q["keep_out"] == 1), (l["name"], k, q)
+    host = [r for r in p["records"] if r["layer"] == l["name"] and "failed" not in r
+            and r["keep_in"] == q["keep_in"] and r["keep_out"] == q["keep_out"] and r["residency"] == "host"]
+    plain = min(r["weight_bytes"] for r in host if r["compression"]["kind"] == "none")  # not Winograd's
+    host = [r for r in host if r["weight_bytes"] <= 1.05 * plain
+            and (r["compression"]["kind"] != "none") == compressed]
+    best = min(r["median_ms"] for r in host)  # (written to 6 digits: ties are possible)
+    assert any(r["variant"] == q["variant"] and r["threads"] == q["threads"] and r["median_ms"] == best
+               and (not compressed or r["compression"] == q["compression"]) for r in host), (l["name"], q, best)
+    assert q["alone_ms"] > 0 and q["in_sequence_ms"] > 0 and q["evict_bytes"] >= 0, q
 for l in p["layers"]:
     seq = l["sequence"]
     if seq is None and l["kind"] == "flatten":
         continue  # a view: its time inside the network may be below the clock's resolution
     assert seq is not None and seq[0] is not None, l["name"]
     for k, q in enumerate(seq):
-        if q is None:
-            continue
-        assert min(q["keep_in"], q["keep_out"]) < 1 if k else (q["keep_in"] == q["keep_out"] == 1), (l["name"], k, q)
-        host = [r for r in p["records"] if r["layer"] == l["name"] and "failed" not in r
-                and r["keep_in"] == q["keep_in"] and r["keep_out"] == q["keep_out"] and r["residency"] == "host"]
-        # not the expanded formats (Winograd)
-        plain = min(r["weight_bytes"] for r in host if r["compression"]["kind"] == "none")
-        host = [r for r in host if r["weight_bytes"] <= 1.05 * plain]
-        best = min(r["median_ms"] for r in host)  # (written to 6 digits: ties are possible)
-        assert any(r["variant"] == q["variant"] and r["threads"] == q["threads"] and r["median_ms"] == best
-                   for r in host), (l["name"], q, best)
-        assert q["alone_ms"] > 0 and q["in_sequence_ms"] > 0 and q["evict_bytes"] >= 0, q
+        if q is not None:
+            assert "compression" not in q, q
+            check_entry(l, k, q, False)
+    for k, q in enumerate(l["sequence_compressed"] or []):
+        if q is not None:
+            assert q["compression"]["kind"] in ("prune", "ternary"), q
+            check_entry(l, k, q, True)
+assert sum(1 for l in p["layers"] if l["sequence_compressed"] and l["sequence_compressed"][0]) > 10
 assert sum(1 for l in p["layers"] if l["sequence"] and len(l["sequence"]) > 1 and l["sequence"][1]) > 10
 EOF
 # the complete file resumes to nothing: the reader accepted it, nothing changed

@@ -74,6 +74,10 @@ static void build(sp_profile *p, sp_graph **g) {
   snprintf(q->variant, sizeof q->variant, "conv2d__im2col_gemm_omp");
   q->keep_in = 0, q->keep_out = 1, q->threads = 2, q->alone_ms = 0.4, q->in_sequence_ms = 0.1;
   q->evict_bytes = 8192;
+  q = &p->layers[pw].sequence_compressed[0]; /* the compressed network's: a ternary record */
+  snprintf(q->variant, sizeof q->variant, "conv2d__ternary_1x1_serial");
+  q->threads = 1, q->alone_ms = 0.3, q->in_sequence_ms = 0.36, q->evict_bytes = 6144;
+  q->compression = (sp_compress_choice){SP_WEIGHTS_TERNARY, 0.7};
   sp_profile_transition t = {.layer = -1, .bytes = 12288, .h2d_ms = 0.04, .d2h_ms = 0.03};
   snprintf(t.tensor, sizeof t.tensor, "input");
   sp_profile_add_transition(p, &t);
@@ -111,6 +115,10 @@ static void test_round_trip(void) {
       CHECK(!strcmp(x->variant, y->variant) && x->threads == y->threads && x->keep_in == y->keep_in);
       CHECK(x->keep_out == y->keep_out && x->evict_bytes == y->evict_bytes);
       CHECK(x->alone_ms == y->alone_ms && x->in_sequence_ms == y->in_sequence_ms);
+      x = &a->sequence_compressed[k], y = &b->sequence_compressed[k];
+      CHECK(!strcmp(x->variant, y->variant) && x->threads == y->threads && x->alone_ms == y->alone_ms);
+      CHECK(x->in_sequence_ms == y->in_sequence_ms && x->evict_bytes == y->evict_bytes);
+      CHECK(x->compression.kind == y->compression.kind && x->compression.rate == y->compression.rate);
     }
   }
   /* the reference network's time: over measured layers that have one only */
@@ -151,8 +159,8 @@ static void test_round_trip(void) {
   q.records[0].evict_bytes = -1; /* unknown (files before the field): scaled */
   CHECK(sp_profile_record_ms(&q, &q.records[0]) == 0.0625);
   CHECK(q.records[3].device == 0 && sp_profile_record_ms(&q, &q.records[3]) == 0.25);
-  sp = sp_profile_sequence_summary(&q);
-  CHECK(sp.layers == 2 && sp.median == 0.375 && sp.min == 0.25 && sp.max == 0.5);
+  sp = sp_profile_sequence_summary(&q); /* 0.5 and 0.25 dense, 1.2 compressed */
+  CHECK(sp.layers == 3 && sp.median == 0.5 && sp.min == 0.25 && sp.max == 1.2);
   CHECK(q.transitions[0].layer == -1 && q.transitions[0].h2d_ms == 0.04 && q.transitions[1].failed);
   int pw = sp_profile_find_layer(&q, "blocks.1.pw");
   CHECK(q.layers[pw].noise_max == 0.3 && q.layers[pw].unconverged == 1);
@@ -225,6 +233,14 @@ static void test_refused(void) {
   expect_refused(text, "\"alone_ms\":0.2", "\"alone_ms\":0", "sequence[0].alone_ms");
   expect_refused(text, "\"in_sequence_ms\":0.1", "\"in_sequence_ms\":\"x\"", "sequence[0].in_sequence_ms");
   expect_refused(text, "\"sequence\":[", "\"sequence\":3,\"x\":[", "sequence");
+  expect_refused(text, "\"sequence_compressed\":[", "\"sequence_compressed\":\"x\",\"y\":[",
+                 "sequence_compressed");
+  expect_refused(text, "\"compression\":{\"kind\":\"ternary\",\"rate\":0.7},\"threads\":1,\"alone_ms\":0.3",
+                 "\"compression\":{\"kind\":\"none\",\"rate\":0},\"threads\":1,\"alone_ms\":0.3",
+                 "sequence_compressed[0]");
+  expect_refused(text, "\"compression\":{\"kind\":\"ternary\",\"rate\":0.7},\"threads\":1,\"alone_ms\":0.3",
+                 "\"threads\":1,\"alone_ms\":0.3", "sequence_compressed[0]");
+  expect_refused(text, "\"alone_ms\":0.3", "\"alone_ms\":-0.3", "sequence_compressed[0].alone_ms");
   expect_refused(text, "\"sequence\":[", "\"sequence\":[null,null,", "sequence");
   expect_refused(text, "\"sequence\":[", "\"sequence\":[7,", "sequence");
   expect_refused(text, "\"keep_in\":1,\"keep_out\":1,\"variant\":\"conv2d__1x1_gemm_serial\"",

@@ -68,8 +68,9 @@ int main(void) {
     if (in || out) add_dense(&p, l, in, out, v->name, 0.2), at_level1++;
   }
   CHECK(at_level1 > 10);
-  /* compressed records take part: the fastest of any weight compression is
-   * calibrated, and the network runs it on weights compressed as it says */
+  /* compressed records: the compressed network at level 0 runs them (on
+   * weights pruned or ternarised as they say; every other layer on its
+   * dense record) and calibrates those two layers only */
   int pruned = sp_profile_find_layer(&p, "blocks.3.pw"), tern = sp_profile_find_layer(&p, "blocks.5.pw");
   add_record(&p, pruned, 0, 0, "conv2d__csr_im2col_serial", 0.05, (sp_compress_choice){SP_WEIGHTS_PRUNE, 0.9});
   add_record(&p, tern, 0, 0, "conv2d__ternary_1x1_serial", 0.05, (sp_compress_choice){SP_WEIGHTS_TERNARY, 0.7});
@@ -80,7 +81,7 @@ int main(void) {
   CHECK(f.calls == 0 && sp_profile_sequence_summary(&p).layers == 0);
   stop = 0;
   CHECK_MSG(sp_profile_calibrate_sequence(g, &p, alone_ms, &f, &stop) == SP_OK, "%s", sp_last_error());
-  CHECK(f.calls == SP_SEQUENCE_ROUNDS * (p.n_layers - 1 + at_level1));
+  CHECK(f.calls == SP_SEQUENCE_ROUNDS * (p.n_layers - 1 + at_level1 + 2));
   for (int l = 0; l < p.n_layers; l++) {
     const sp_profile_layer *y = &p.layers[l];
     if (l == skip) {
@@ -94,7 +95,7 @@ int main(void) {
         CHECK(q->alone_ms == 0);
         continue;
       }
-      const sp_profile_record *best = sp_profile_fastest_host(&p, l, in, out, 0);
+      const sp_profile_record *best = sp_profile_fastest_dense(&p, l, in, out, NULL, 0, 0);
       CHECK_MSG(best && !strcmp(q->variant, best->variant) && q->threads == 1 && q->keep_in == in &&
                 q->keep_out == out, "layer %s level %d: %s", y->name, k, q->variant);
       /* rounds 1 and 3 report (l+1) ms, round 2 1.5 (l+1): the median */
@@ -102,16 +103,37 @@ int main(void) {
       CHECK(q->in_sequence_ms > 0 && q->in_sequence_ms < 1000);
     }
   }
-  CHECK(sp_profile_sequence_summary(&p).layers == p.n_layers - 1 + at_level1);
-  CHECK(!strcmp(p.layers[pruned].sequence[0].variant, "conv2d__csr_im2col_serial"));
-  CHECK(!strcmp(p.layers[tern].sequence[0].variant, "conv2d__ternary_1x1_serial"));
+  CHECK(sp_profile_sequence_summary(&p).layers == p.n_layers - 1 + at_level1 + 2);
+  for (int l = 0; l < p.n_layers; l++)
+    for (int k = 0; k < SP_MAX_KEEP; k++) {
+      const sp_profile_sequence *q = &p.layers[l].sequence_compressed[k];
+      CHECK_MSG((q->alone_ms > 0) == (k == 0 && (l == pruned || l == tern)), "layer %s level %d", p.layers[l].name, k);
+      CHECK(p.layers[l].sequence[k].compression.kind == SP_WEIGHTS_DENSE);
+    }
+  const sp_profile_sequence *qp = &p.layers[pruned].sequence_compressed[0], *qt = &p.layers[tern].sequence_compressed[0];
+  CHECK(!strcmp(qp->variant, "conv2d__csr_im2col_serial") && qp->compression.kind == SP_WEIGHTS_PRUNE &&
+        qp->compression.rate == 0.9 && qp->alone_ms == (double)(pruned + 1) && qp->in_sequence_ms > 0);
+  CHECK(!strcmp(qt->variant, "conv2d__ternary_1x1_serial") && qt->compression.kind == SP_WEIGHTS_TERNARY);
+  /* the planner scales a compressed record by the compressed network's
+   * ratio, a dense one by the dense network's */
+  const sp_profile_record *rp = NULL, *rd = NULL;
+  for (int i = 0; i < p.n_records; i++)
+    if (p.records[i].layer == pruned && p.records[i].keep_in == 0 && p.records[i].keep_out == 0) {
+      if (p.records[i].compression.kind == SP_WEIGHTS_PRUNE) rp = &p.records[i];
+      else if (!rd) rd = &p.records[i];
+    }
+  CHECK(rp && rd);
+  CHECK(sp_profile_record_ms(&p, rp) == rp->median_ms * (qp->in_sequence_ms / qp->alone_ms));
+  CHECK(sp_profile_record_ms(&p, rd) == rd->median_ms * sp_profile_sequence_factor(&p, pruned, 0));
   /* a layer that cannot be timed alone fails the calibration, naming it, and
    * leaves the calibration as it was (all or nothing) */
-  sp_profile_layer before = p.layers[3];
+  sp_profile_layer before = p.layers[3], before_pruned = p.layers[pruned];
   fake_alone bad = {.fail_layer = 3};
   CHECK(sp_profile_calibrate_sequence(g, &p, alone_ms, &bad, NULL) == SP_ERR_RUNTIME &&
         strstr(sp_last_error(), "layer 3"));
   CHECK(!memcmp(before.sequence, p.layers[3].sequence, sizeof before.sequence));
+  CHECK(!memcmp(before_pruned.sequence_compressed, p.layers[pruned].sequence_compressed,
+                sizeof before_pruned.sequence_compressed));
   sp_profile_free(&p);
   sp_graph_free(g);
   return sp_test_finish("test_profile_sequence");
