@@ -9,22 +9,25 @@
  * the Zen 5 VM: plans of MobileNet w=0.5 ran 8-15% below their prediction,
  * of ResNet-18 w=0.5 8-12% above, with the machine at the profile's speed.
  *
- * So, after its layers, the profile times each layer's fastest host record
- * of any weight compression (dense, pruned or ternary, as plans mostly are)
- * no bigger than plain dense size (not an expanded format: a network of
- * every layer's Winograd kernels, 1.8-4x the bytes, made VGG-16's layers
- * 15-45% slower in sequence than the plans, which mix formats, ran them)
- * again, alone (the profile's own protocol) and inside the network (every
- * layer on such a record, its weights pruned or ternarised as the record
- * says, timed per node), in turns; the ratio of the two scales the layer's
- * host records timed in the same cache state (sp_profile_record_ms).
- * Dense records only, as first, left MobileNet w=0.5 plans, compressed in
- * nearly every layer, 10-14% above their prediction on the Intel machine:
- * the compressed kernels and the mix of code ran slower inside the network
- * than the dense network's ratios said. A layer's time in sequence is its
- * share of the network's median run (its median scaled by the median of
- * the runs' sums over the sum of the medians, 1.02-1.06): what a plan's
- * latency is measured as. It does so at each network level k:
+ * So, after its layers, the profile times each layer's fastest records
+ * again, alone (the profile's own protocol) and inside a network of such
+ * records (timed per node), in turns, in two networks: every layer on its
+ * fastest dense record no bigger than plain dense size (not an expanded
+ * format: a network of every layer's Winograd kernels, 1.8-4x the bytes,
+ * made VGG-16's layers 15-45% slower in sequence than the plans, which mix
+ * formats, ran them), and every layer on its fastest compressed (pruned or
+ * ternary) record no bigger, on weights pruned or ternarised as it says
+ * (its dense one where it has none). The ratio of a layer's two times in
+ * the dense network scales its dense host records, in the compressed one
+ * its compressed records, each only for records timed in the same cache
+ * state (sp_profile_record_ms). Dense records only, as first, left
+ * MobileNet w=0.5 plans, compressed in nearly every layer, 10-14% above
+ * their prediction on the Intel machine; one network of every layer's
+ * fastest record of any kind then left the demo's mostly dense VGG-16 plan
+ * 10% below it. A layer's time in sequence is its share of the network's
+ * median run (its median scaled by the median of the runs' sums over the
+ * sum of the medians, 1.02-1.06): what a plan's latency is measured as.
+ * It does so at each network level k:
  * the model with every prunable group at its k-th keep (loaded again and
  * channel-pruned as a plan would be), each layer on its fastest record at
  * those keeps; a record's ratio is its level's (the larger of its
@@ -47,7 +50,8 @@ typedef sp_status (*sp_time_alone_fn)(void *ctx, int layer, const sp_profile_rec
 
 /* Fills every measured layer's `sequence` (profile.h) of p, a profile of g
  * (the model p->model loads, unpruned) with all its layers measured; a
- * layer without a host record at a level has none there. All or
+ * layer without a dense (compressed) host record at a level has no dense
+ * (compressed) calibration there. All or
  * nothing: when *stop becomes set or a run fails, p keeps the calibration it
  * had. SP_ERR_RUNTIME when out of memory or a run fails, naming the layer. */
 sp_status sp_profile_calibrate_sequence(const sp_graph *g, sp_profile *p, sp_time_alone_fn alone,
