@@ -1,6 +1,7 @@
 /* Keep levels of channel groups and one-layer instance graphs (layer_instance.h). */
 #include "layer_instance.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,14 @@ const char *sp_weight_compression_name(sp_weight_compression kind) {
     case SP_WEIGHTS_TERNARY: return "ternary";
     default: return "none";
   }
+}
+
+sp_compression_item sp_weight_compression_item(const char *layer, sp_compress_choice c) {
+  sp_compression_item it = {.kind = c.kind == SP_WEIGHTS_PRUNE ? SP_COMPRESS_PRUNE : SP_COMPRESS_TERNARY,
+                            .rate = c.rate};
+  snprintf(it.layer, sizeof it.layer, "%s", layer);
+  snprintf(it.text, sizeof it.text, "layer %s %s %g", layer, sp_weight_compression_name(c.kind), c.rate);
+  return it;
 }
 
 void sp_keep_table_free(sp_keep_table *t) {

@@ -30,6 +30,11 @@ typedef struct sp_compress_choice {
 
 const char *sp_weight_compression_name(sp_weight_compression kind); /* "none", "prune", "ternary" */
 
+/* The compression item (engine/compress.h) that applies c (pruned or
+ * ternary) to layer `layer`: how a plan's and the calibration's networks
+ * compress a layer's weights. */
+struct sp_compression_item sp_weight_compression_item(const char *layer, sp_compress_choice c);
+
 /* The keep levels of every channel group and the channels each keeps. */
 typedef struct sp_keep_levels {
   int n_levels;

@@ -108,12 +108,7 @@ static sp_status network_at(const sp_graph *g, const sp_profile *p, const calibr
   for (int l = 0; l + 1 < c->n_nodes; l++) {
     const sp_profile_record *r = c->chosen[l];
     if (!r || r->compression.kind == SP_WEIGHTS_DENSE) continue;
-    sp_compression_item *it = &cs.items[cs.n_items++];
-    it->kind = r->compression.kind == SP_WEIGHTS_PRUNE ? SP_COMPRESS_PRUNE : SP_COMPRESS_TERNARY;
-    it->rate = r->compression.rate;
-    snprintf(it->layer, sizeof it->layer, "%s", p->layers[l].name);
-    snprintf(it->text, sizeof it->text, "layer %s %s %g", p->layers[l].name,
-             sp_weight_compression_name(r->compression.kind), r->compression.rate);
+    cs.items[cs.n_items++] = sp_weight_compression_item(p->layers[l].name, r->compression);
     n++;
   }
   sp_status s = SP_OK;

@@ -25,12 +25,7 @@ static sp_status compression_of(const sp_plan_file *f, sp_compression *c) {
   for (int i = 0; i < f->n_layers; i++) {
     const sp_plan_file_layer *l = &f->layers[i];
     if (l->compression.kind == SP_WEIGHTS_DENSE) continue;
-    sp_compression_item *it = &c->items[c->n_items++];
-    it->kind = l->compression.kind == SP_WEIGHTS_PRUNE ? SP_COMPRESS_PRUNE : SP_COMPRESS_TERNARY;
-    it->rate = l->compression.rate;
-    snprintf(it->layer, sizeof it->layer, "%s", l->name);
-    snprintf(it->text, sizeof it->text, "layer %s %s %g", l->name,
-             sp_weight_compression_name(l->compression.kind), l->compression.rate);
+    c->items[c->n_items++] = sp_weight_compression_item(l->name, l->compression);
   }
   return SP_OK;
 }
