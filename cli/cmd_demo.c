@@ -133,13 +133,14 @@ static int measure_baseline(const sp_plan_file *plan, const sp_profile *prof, co
 }
 
 static int demo_model(const demo_options *o, sp_demo_model *d, const sp_fmnist *test) {
-  char P[600], A[600], PLAN[600], log[600], lo[32], hi[32], bound[32], limit[16];
+  char P[600], A[600], PLAN[600], log[600], lo[32], hi[32], bound[32], limit[16], verify_images[16];
   path_in(P, sizeof P, o->out, d->name, ".profile.json");
   path_in(A, sizeof A, o->out, d->name, ".accuracy.json");
   path_in(PLAN, sizeof PLAN, o->out, d->name, ".plan.json");
   path_in(log, sizeof log, o->out, d->name, ".log");
   unlink(log);
   snprintf(limit, sizeof limit, "%d", o->limit);
+  snprintf(verify_images, sizeof verify_images, "%d", SP_DEMO_VERIFY_IMAGES);
   double t0 = sp_time_now();
   progress(d->name, "1/5 profile %s --quick (log: %s)", d->path, log);
   char *profile[] = {"profile", d->path, "--quick", "--force", "--out", P, NULL};
@@ -184,7 +185,7 @@ static int demo_model(const demo_options *o, sp_demo_model *d, const sp_fmnist *
     snprintf(bound, sizeof bound, "%.2f", d->planned_bound);
     progress(d->name, "4/5 plan --min-accuracy %s --verify (the bound %.2f + %.1f pp for the split difference)",
              bound, d->bound, d->planned_bound - d->bound);
-    char *plan[] = {"plan", "--profile", P, "--accuracy", A, "--min-accuracy", bound, "--verify", "--limit", "5000",
+    char *plan[] = {"plan", "--profile", P, "--accuracy", A, "--min-accuracy", bound, "--verify", "--limit", verify_images,
                     "--out", PLAN, NULL};
     rc = logged(log, sp_cmd_plan, plan);
     if (rc != 4) break;

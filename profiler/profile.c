@@ -125,6 +125,10 @@ sp_profile_speed sp_profile_network_speed(const sp_profile *p) {
   return sp;
 }
 
+static double factor_of(const sp_profile_sequence *q) {
+  return q->alone_ms > 0 ? q->in_sequence_ms / q->alone_ms : 1.0;
+}
+
 sp_profile_speed sp_profile_sequence_summary(const sp_profile *p) {
   sp_profile_speed sp = {0};
   double *v = malloc((size_t)(2 * p->n_layers * SP_MAX_KEEP + 1) * sizeof *v);
@@ -133,7 +137,7 @@ sp_profile_speed sp_profile_sequence_summary(const sp_profile *p) {
     for (int k = 0; k < SP_MAX_KEEP; k++)
       for (int c = 0; c < 2; c++) {
         const sp_profile_sequence *q = c ? &p->layers[l].sequence_compressed[k] : &p->layers[l].sequence[k];
-        if (q->alone_ms > 0) v[sp.layers++] = q->in_sequence_ms / q->alone_ms;
+        if (q->alone_ms > 0) v[sp.layers++] = factor_of(q);
       }
   sp = summary(v, sp.layers);
   free(v);
@@ -185,10 +189,6 @@ double sp_profile_dense_bytes(const sp_profile *p, int l, int keep_in, int keep_
 
 int sp_profile_record_level(const sp_profile_record *r) {
   return r->keep_in > r->keep_out ? r->keep_in : r->keep_out;
-}
-
-static double factor_of(const sp_profile_sequence *q) {
-  return q->alone_ms > 0 ? q->in_sequence_ms / q->alone_ms : 1.0;
 }
 
 double sp_profile_sequence_factor(const sp_profile *p, int l, int k) {

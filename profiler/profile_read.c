@@ -227,8 +227,7 @@ static sp_status read_sequence_level(const char *f, const cJSON *q, const char *
  * absent: profiles before it) or one entry per network level, each null or
  * that level's calibration (profile.h). */
 static sp_status read_sequence(const char *f, const cJSON *o, const char *w, const sp_profile *p,
-                               sp_profile_layer *l, const char *key, sp_profile_sequence *seq) {
-  const int compressed = seq == l->sequence_compressed;
+                               sp_profile_layer *l, const char *key, int compressed, sp_profile_sequence *seq) {
   const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, key);
   memset(seq, 0, SP_MAX_KEEP * sizeof *seq);
   if (!a || cJSON_IsNull(a)) return SP_OK;
@@ -288,8 +287,8 @@ static sp_status read_layer(const char *f, const cJSON *o, const char *w, sp_pro
   l->network_ms = 0;
   if (!s && probe && !cJSON_IsNull(probe))
     s = sp_json_number(f, o, w, "network_ms", 1e-6, 1e9, &l->network_ms);
-  if (!s) s = read_sequence(f, o, w, p, l, "sequence", l->sequence);
-  if (!s) s = read_sequence(f, o, w, p, l, "sequence_compressed", l->sequence_compressed);
+  if (!s) s = read_sequence(f, o, w, p, l, "sequence", 0, l->sequence);
+  if (!s) s = read_sequence(f, o, w, p, l, "sequence_compressed", 1, l->sequence_compressed);
   return s;
 }
 

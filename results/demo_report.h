@@ -15,7 +15,8 @@
  * calibration images scored 1.0 pp lower on test than on the calibration
  * images it was verified on (0.24 pp under the bound). */
 #define SP_DEMO_MARGIN 0.5
-#define SP_DEMO_MARGIN_TEXT "0.5"
+/* Calibration images the demo verifies its plans on (the whole split). */
+#define SP_DEMO_VERIFY_IMAGES 5000
 
 typedef struct sp_demo_model {
   char name[64], path[512];
