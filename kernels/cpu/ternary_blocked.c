@@ -1,5 +1,6 @@
 /* Convolutions and fully connected layers from ternary bitplanes,
- * 16 output channels a vector (AVX-512).
+ * 16 output channels a block: one AVX-512 vector, or two 8-float vectors
+ * (AVX2, and any other CPU through GCC's vector extensions).
  *
  * The code-walking ternary kernels (conv2d_ternary.c, fc_ternary.c) branch
  * on every 2-bit code and add one shifted plane per nonzero weight: on
@@ -18,7 +19,9 @@
  * ungrouped convolution is it on the im2col lowering of each image. */
 #include "kernels/cpu/ternary_blocked.h"
 
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "engine/weight_format.h"
 #include "kernels/cpu/bias_act.h"
@@ -32,8 +35,6 @@ typedef struct ternary_planes {
   uint16_t *masks; /* [blocks][cin][2]: +1 mask, -1 mask; bit o = channel 16 * block + o */
 } ternary_planes;
 
-#ifdef __AVX512F__
-#include <immintrin.h>
 
 /* Exact bytes: two 16-bit masks per (block, input channel) and the scales. */
 static size_t planes_bytes(int blocks, int cin) {
@@ -96,6 +97,9 @@ sp_status sp_ternary_blocked_prepare(const sp_graph *g, const sp_node *n, void *
   return SP_OK;
 }
 
+#ifdef __AVX512F__
+#include <immintrin.h>
+
 /* np pixels (a compile-time constant where inlined) of one block: the +1 and
  * -1 sums over every input channel, then scales, bias, activation, and the 16
  * channels written to their planes (stride `plane` floats; 1: a fully
@@ -152,6 +156,77 @@ static void run_block(const ternary_planes *p, const sp_node *n, const float *x,
     block_tile(p, masks, x + i, plane, 1, bias, lo, hi, valid, channels, yb + i);
 }
 
+#else /* AVX2 or any other CPU: GCC vectors of 8 floats (two halves a block) */
+
+/* The helpers below are static and inlined: the ABI note GCC gives for 32-byte
+ * vector returns without AVX never applies. */
+#pragma GCC diagnostic ignored "-Wpsabi"
+typedef float v8f __attribute__((vector_size(32)));
+typedef int32_t v8i __attribute__((vector_size(32)));
+
+static inline v8f v8_select(v8i mask, v8f v) { return (v8f)(mask & (v8i)v); }
+static inline v8f v8_blend(v8i mask, v8f a, v8f b) { /* mask ? a : b, lane by lane */
+  return (v8f)((mask & (v8i)a) | (~mask & (v8i)b));
+}
+/* The clamp of sp_act_bounds: r > lo ? r : lo, then r < hi ? r : hi. */
+static inline v8f v8_clamp(v8f r, v8f lo, v8f hi) {
+  r = v8_blend(r > lo, r, lo);
+  return v8_blend(r < hi, r, hi);
+}
+
+/* np pixels of one half block (8 channels, bits `shift`..`shift` + 7 of the
+ * masks): 2 x np accumulators stay in the 16 AVX2 registers for np <= 4. */
+static inline __attribute__((always_inline)) void half_tile(
+    const ternary_planes *p, const uint16_t *masks, int shift, const float *x, size_t plane,
+    int np, v8f bias, v8f lo, v8f hi, int channels, float *y) {
+  const v8i lane = {1, 2, 4, 8, 16, 32, 64, 128};
+  v8f plus[4] = {0}, minus[4] = {0};
+  for (int ic = 0; ic < p->cin; ic++) {
+    const v8i mp = (((v8i){0} + (masks[2 * ic] >> shift)) & lane) != 0;
+    const v8i mm = (((v8i){0} + (masks[2 * ic + 1] >> shift)) & lane) != 0;
+    const float *xi = x + (size_t)ic * plane;
+    for (int i = 0; i < np; i++) {
+      const v8f v = (v8f){0} + xi[i];
+      plus[i] += v8_select(mp, v);
+      minus[i] += v8_select(mm, v);
+    }
+  }
+  float tile[4][8] __attribute__((aligned(32)));
+  for (int i = 0; i < np; i++) {
+    v8f r = p->pos * plus[i] - p->neg * minus[i] + bias;
+    *(v8f *)tile[i] = v8_clamp(r, lo, hi);
+  }
+  for (int o = 0; o < channels; o++)
+    for (int i = 0; i < np; i++) y[(size_t)o * plane + (size_t)i] = tile[i][o];
+}
+
+/* Pixels [p0, p1) of block `blk` of one image: each half block in tiles of
+ * 4 pixels, then 1. */
+static void run_block(const ternary_planes *p, const sp_node *n, const float *x, float *y,
+                      size_t plane, int blk, size_t p0, size_t p1) {
+  float lo_f, hi_f;
+  sp_act_bounds(n->act, &lo_f, &hi_f);
+  const v8f lo = (v8f){0} + lo_f, hi = (v8f){0} + hi_f;
+  const uint16_t *masks = p->masks + (size_t)blk * (size_t)p->cin * 2;
+  for (int half = 0; half < 2; half++) {
+    const int c0 = blk * BLK + 8 * half, left = p->cout - c0;
+    if (left <= 0) break;
+    const int channels = left >= 8 ? 8 : left;
+    float b[8] = {0};
+    for (int o = 0; o < channels && n->bias; o++) b[o] = n->bias[c0 + o];
+    v8f bias;
+    memcpy(&bias, b, sizeof bias);
+    float *yb = y + (size_t)c0 * plane;
+    size_t i = p0;
+    for (; i + 4 <= p1; i += 4)
+      half_tile(p, masks, 8 * half, x + i, plane, 4, bias, lo, hi, channels, yb + i);
+    for (; i < p1; i++)
+      half_tile(p, masks, 8 * half, x + i, plane, 1, bias, lo, hi, channels, yb + i);
+  }
+}
+
+#endif
+
 /* One image: x is cin x plane (the input, or its im2col lowering), y is
  * cout x plane; work items (block, chunk of 64 pixels) over the threads. */
 static void run_image(const ternary_planes *p, const sp_node *n, const float *x, float *y,
@@ -203,27 +278,6 @@ void sp_kernel_fc__ternary_blocked_serial(const sp_kernel_args *a) { run_direct(
 void sp_kernel_fc__ternary_blocked_omp(const sp_kernel_args *a) {
   run_direct(a, 1, a->threads);
 }
-
-#else /* without AVX-512 the variants support no layer and never run */
-
-int sp_ternary_blocked_conv_supports(const sp_graph *g, const sp_node *n) { return 0; }
-int sp_ternary_blocked_im2col_supports(const sp_graph *g, const sp_node *n) { return 0; }
-size_t sp_ternary_blocked_im2col_workspace(const sp_graph *g, const sp_node *n, int batch) {
-  return 0;
-}
-int sp_ternary_blocked_fc_supports(const sp_graph *g, const sp_node *n) { return 0; }
-sp_status sp_ternary_blocked_prepare(const sp_graph *g, const sp_node *n, void **prepared,
-                                     size_t *bytes) {
-  return sp_fail(SP_ERR_INPUT, "%s: ternary bitplane kernels need AVX-512", n->name);
-}
-void sp_kernel_conv2d__ternary_1x1_serial(const sp_kernel_args *a) {}
-void sp_kernel_conv2d__ternary_1x1_omp(const sp_kernel_args *a) {}
-void sp_kernel_conv2d__ternary_im2col_serial(const sp_kernel_args *a) {}
-void sp_kernel_conv2d__ternary_im2col_omp(const sp_kernel_args *a) {}
-void sp_kernel_fc__ternary_blocked_serial(const sp_kernel_args *a) {}
-void sp_kernel_fc__ternary_blocked_omp(const sp_kernel_args *a) {}
-
-#endif
 
 void sp_ternary_blocked_release(void *prepared) {
   ternary_planes *p = prepared;

@@ -1,7 +1,8 @@
 /* Ternary bitplane kernels (ternary_blocked.c): ungrouped convolutions
  * (pointwise directly, others through im2col) and fully connected layers of
  * ternarised nodes, 16 output channels a vector from two 16-bit masks per
- * input channel; AVX-512 builds only (elsewhere they support no layer). */
+ * input channel; every build runs them (AVX-512 vectors, else two 8-float
+ * GCC vectors a block, which -march=native makes AVX2 where the CPU has it). */
 #ifndef SP_TERNARY_BLOCKED_H
 #define SP_TERNARY_BLOCKED_H
 
