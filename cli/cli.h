@@ -3,7 +3,7 @@
 #ifndef SP_CLI_H
 #define SP_CLI_H
 
-#include "engine/status.h"
+#include "engine/core/status.h"
 
 /* A subcommand: returns the process exit code (docs/cli.md). `argv[0]` is
  * the subcommand's name. */

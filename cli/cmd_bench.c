@@ -6,17 +6,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "bench_sequence.h"
-#include "model_args.h"
-#include "engine/cl_runtime.h"
-#include "engine/executor.h"
-#include "engine/model_info.h"
-#include "engine/rng.h"
+#include "cli/cli.h"
+#include "profiler/bench_sequence.h"
+#include "cli/model_args.h"
+#include "engine/opencl/cl_runtime.h"
+#include "engine/executor/executor.h"
+#include "engine/graph/model_info.h"
+#include "engine/core/rng.h"
 #include "kernels/registry.h"
 #include "profiler/layer_bench.h"
 #include "profiler/peak.h"
-#include "profiler/timer.h"
+#include "engine/core/timer.h"
 #include "profiler/transfer.h"
 
 static const char usage_text[] =

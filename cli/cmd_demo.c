@@ -2,7 +2,7 @@
  * sensitivity analysis, Pareto front, a plan within 1 point of the
  * baseline verified on the calibration split, the plan run on the test set
  * against the dense model and the best single configuration; a Markdown
- * report with PNG plots under results/demo. Sub-steps log to files there;
+ * report with PNG plots under out/demo. Sub-steps log to files there;
  * the terminal gets one progress line per step. */
 #define _GNU_SOURCE
 #include <cjson/cJSON.h>
@@ -15,14 +15,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "engine/dataset.h"
-#include "engine/model.h"
+#include "cli/cli.h"
+#include "engine/data/dataset.h"
+#include "engine/onnx/model.h"
 #include "planner/plan_inputs.h"
 #include "profiler/device_info.h"
 #include "profiler/profile_io.h"
-#include "profiler/profile_json.h"
-#include "profiler/timer.h"
+#include "engine/core/json_file.h"
+#include "engine/core/timer.h"
 #include "results/demo_report.h"
 #include "results/plan_baselines.h"
 
@@ -35,7 +35,7 @@ static const char usage_text[] =
     "point of the baseline accuracy verified on the calibration split, and the\n"
     "plan run on the test set against the dense model and the best single\n"
     "configuration. Writes report.md, PNG plots and every intermediate file\n"
-    "(profiles, accuracy files, plans, logs) to --out (default results/demo).\n"
+    "(profiles, accuracy files, plans, logs) to --out (default out/demo).\n"
     "\n"
     "  --only NAME   only that model of the manifest\n";
 
@@ -280,7 +280,7 @@ static int write_report(const demo_options *o, const sp_demo_machine *mach, cons
 }
 
 int sp_cmd_demo(int argc, char **argv) {
-  demo_options o = {.models = "models", .out = "results/demo", .limit = 500};
+  demo_options o = {.models = "models", .out = "out/demo", .limit = 500};
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
     if (sp_cli_is_help(arg)) {

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "engine/cl_runtime.h"
+#include "cli/cli.h"
+#include "engine/opencl/cl_runtime.h"
 
 static const char usage_text[] =
     "usage: stackplan devices [--json]\n"

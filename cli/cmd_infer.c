@@ -9,14 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "engine/dataset_eval.h"
-#include "engine/executor.h"
-#include "engine/npy.h"
-#include "engine/rng.h"
-#include "infer.h"
+#include "cli/cli.h"
+#include "engine/executor/dataset_eval.h"
+#include "engine/executor/executor.h"
+#include "engine/data/npy.h"
+#include "engine/core/rng.h"
+#include "cli/infer.h"
 #include "kernels/registry.h"
-#include "model_args.h"
+#include "cli/model_args.h"
 #include "profiler/measure.h"
 
 static const char usage_text[] =

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "engine/model.h"
-#include "engine/model_info.h"
+#include "cli/cli.h"
+#include "engine/onnx/model.h"
+#include "engine/graph/model_info.h"
 
 #define CMD "info"
 #define MAX_BATCH 65536

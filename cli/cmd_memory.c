@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "engine/executor.h"
-#include "engine/model.h"
-#include "engine/rng.h"
+#include "cli/cli.h"
+#include "engine/executor/executor.h"
+#include "engine/onnx/model.h"
+#include "engine/core/rng.h"
 #include "profiler/rss.h"
 
 static const char usage_text[] =

@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
-#include "plan_args.h"
-#include "plan_verify.h"
+#include "cli/cli.h"
+#include "cli/plan_args.h"
+#include "cli/plan_verify.h"
 #include "planner/plan_inputs.h"
 
 #define MIB 1048576.0

@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "engine/cl_runtime.h"
-#include "engine/model.h"
+#include "cli/cli.h"
+#include "engine/opencl/cl_runtime.h"
+#include "engine/onnx/model.h"
 #include "profiler/profile_io.h"
 #include "profiler/profile_run.h"
 #include "profiler/profile_sequence.h"

@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "plan_args.h"
+#include "cli/cli.h"
+#include "cli/plan_args.h"
 #include "planner/plan_inputs.h"
 #include "planner/query.h"
-#include "profiler/profile_json.h"
+#include "engine/core/json_file.h"
 #include "results/plot.h"
 
 #define MIB 1048576.0

@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
-#include "plan_report.h"
+#include "cli/cli.h"
+#include "cli/plan_report.h"
 #include "profiler/device_info.h"
 #include "results/plan_measure.h"
 

@@ -8,11 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "engine/dataset.h"
-#include "engine/model.h"
-#include "profiler/timer.h"
-#include "sense_cli.h"
+#include "cli/cli.h"
+#include "engine/data/dataset.h"
+#include "engine/onnx/model.h"
+#include "engine/core/timer.h"
+#include "cli/cmd_sense.h"
 
 static const char usage_text[] =
     "usage: stackplan sense MODEL --data fashion-mnist [--split calib|test] [--limit N]\n"

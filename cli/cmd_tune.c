@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "engine/cl_runtime.h"
-#include "engine/model.h"
+#include "cli/cli.h"
+#include "engine/opencl/cl_runtime.h"
+#include "engine/onnx/model.h"
 #include "kernels/registry.h"
 #include "search/tune.h"
 

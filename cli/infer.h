@@ -3,8 +3,8 @@
 #ifndef SP_CLI_INFER_H
 #define SP_CLI_INFER_H
 
-#include "engine/executor.h"
-#include "engine/graph.h"
+#include "engine/executor/executor.h"
+#include "engine/graph/graph.h"
 
 typedef struct infer_options {
   const char *model;

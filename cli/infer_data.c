@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "engine/dataset.h"
-#include "engine/dataset_eval.h"
-#include "infer.h"
-#include "profiler/timer.h"
+#include "cli/cli.h"
+#include "engine/data/dataset.h"
+#include "engine/executor/dataset_eval.h"
+#include "cli/infer.h"
+#include "engine/core/timer.h"
 
 /* The model must take 1 x 32 x 32 images and give 10 scores. */
 static int check_model(const infer_options *o, const sp_graph *g) {

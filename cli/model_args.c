@@ -1,10 +1,10 @@
-#include "model_args.h"
+#include "cli/model_args.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/compress.h"
-#include "engine/model.h"
+#include "engine/compress/compress.h"
+#include "engine/onnx/model.h"
 #include "kernels/registry.h"
 
 sp_status sp_cli_load_model(const char *model, const char *compress, sp_graph **out) {

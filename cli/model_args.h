@@ -3,7 +3,7 @@
 #ifndef SP_CLI_MODEL_ARGS_H
 #define SP_CLI_MODEL_ARGS_H
 
-#include "engine/graph.h"
+#include "engine/graph/graph.h"
 #include "kernels/kernel.h"
 
 /* Loads MODEL (zoo spec or .onnx) and applies `compress` (engine/compress.h

@@ -1,5 +1,5 @@
 /* Options shared by `plan` and `query`, and running their solver. */
-#include "plan_args.h"
+#include "cli/plan_args.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "planner/plan_io.h"
 
 #define MIB 1048576.0

@@ -1,5 +1,5 @@
 /* Measured against predicted, printed (plan_report.h). */
-#include "plan_report.h"
+#include "cli/plan_report.h"
 
 #define MIB 1048576.0
 

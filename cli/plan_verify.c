@@ -1,10 +1,10 @@
 /* The closed loop of `plan --verify` (plan_verify.h). */
-#include "plan_verify.h"
+#include "cli/plan_verify.h"
 
 #include <math.h>
 #include <stdio.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "results/plan_measure.h"
 
 #define MAX_ROUNDS 10

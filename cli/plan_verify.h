@@ -2,7 +2,7 @@
 #ifndef SP_CLI_PLAN_VERIFY_H
 #define SP_CLI_PLAN_VERIFY_H
 
-#include "plan_args.h"
+#include "cli/plan_args.h"
 #include "planner/plan_inputs.h"
 
 /* Solves one problem into a plan and its file; returns the exit code. */

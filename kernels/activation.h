@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "../engine/graph.h"
+#include "engine/graph/graph.h"
 
 /* y after `act`: ReLU max(y, 0), ReLU6 min(max(y, 0), 6), none y. */
 static inline float sp_activate(sp_act act, float y) {

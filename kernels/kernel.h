@@ -6,7 +6,8 @@
 
 #include <stddef.h>
 
-#include "../engine/graph.h"
+#include "engine/graph/graph.h"
+#include "engine/opencl/device_limits.h"
 
 /* The weight format a variant computes from (names in registry.c). */
 typedef enum sp_format {
@@ -38,12 +39,6 @@ typedef enum sp_backend {
   SP_BACKEND_COUNT
 } sp_backend;
 
-/* Limits of the device a parameter point must fit (OpenCL: clGetDeviceInfo). */
-typedef struct sp_device_limits {
-  size_t max_work_group_size;   /* work-items per work-group */
-  size_t max_work_item_size[3]; /* per dimension */
-  size_t local_mem_bytes;       /* __local memory per work-group */
-} sp_device_limits;
 
 #define SP_MAX_PARAMS 8
 

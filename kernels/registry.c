@@ -1,4 +1,4 @@
-#include "registry.h"
+#include "kernels/registry.h"
 
 #include <string.h>
 
@@ -10,15 +10,15 @@
 #define SP_VARIANT_DEVICE(sym, op, fmt, algo, backend, supports, workspace, prepare_device, \
                           release, params)                                                 \
   SP_VARIANT(sym, op, fmt, algo, backend, supports, workspace)
-#include "variants.inc"
+#include "kernels/variants.inc"
 #undef SP_VARIANT
 #undef SP_VARIANT_PREPARED
 #undef SP_VARIANT_DEVICE
 
 /* Predicates and workspace functions are declared by the kernels that use them. */
-#include "cl/cl_kernels.h"
-#include "cpu/cpu_kernels.h"
-#include "cpu/ternary_blocked.h"
+#include "kernels/cl/cl_kernels.h"
+#include "kernels/cpu_kernels.h"
+#include "kernels/conv2d/ternary_blocked.h"
 
 static const sp_variant variants[] = {
 #define SP_VARIANT_PREPARED(sym, op_, fmt, algo_, backend_, supports_, workspace_, prepare_,     \
@@ -33,7 +33,7 @@ static const sp_variant variants[] = {
   {.name = #sym, .op = op_, .format = fmt, .algo = algo_, .backend = backend_,                 \
    .supports = supports_, .workspace_bytes = workspace_, .run = sp_kernel_##sym,               \
    .release = release_, .prepare_device = prepare_device_, .params = params_},
-#include "variants.inc"
+#include "kernels/variants.inc"
 #undef SP_VARIANT
 #undef SP_VARIANT_PREPARED
 #undef SP_VARIANT_DEVICE

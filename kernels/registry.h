@@ -2,7 +2,7 @@
 #ifndef SP_REGISTRY_H
 #define SP_REGISTRY_H
 
-#include "kernel.h"
+#include "kernels/kernel.h"
 
 /* All registered variants, in variants.inc order. */
 const sp_variant *sp_registry_variants(int *count);

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/accuracy_io.h"
+#include "accuracy/accuracy_io.h"
 #include "planner/plan_inputs.h"
 
 static sp_status convert(const sp_accuracy *in, sp_plan_accuracy *out) {

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "planner/plan_io.h"
-#include "profiler/profile_json.h"
+#include "engine/core/json_file.h"
 
 static const char *result_keys[] = {"optimal", "feasible", "infeasible", "time_limit", "gave_up", "unsupported"};
 

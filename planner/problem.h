@@ -7,7 +7,7 @@
 #ifndef SP_PLAN_PROBLEM_H
 #define SP_PLAN_PROBLEM_H
 
-#include "engine/status.h"
+#include "engine/core/status.h"
 
 #define SP_PLAN_MAX_PRED 2 /* inputs of a layer (a residual add has 2), as SP_MAX_INPUTS */
 #define SP_PLAN_MAX_RES 8  /* residencies: 0 = host, 1.. = devices (and layouts) */

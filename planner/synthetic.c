@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "engine/rng.h"
+#include "engine/core/rng.h"
 #include "planner/internal.h"
 
 void sp_plan_synth_init(sp_plan_synth *s) {

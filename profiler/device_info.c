@@ -1,6 +1,6 @@
 /* Collecting the machine fingerprint (device_info.h). */
 #define _POSIX_C_SOURCE 200809L /* sysconf */
-#include "device_info.h"
+#include "profiler/device_info.h"
 
 #include <glpk.h>
 #include <stdint.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "engine/cl_runtime.h"
+#include "engine/opencl/cl_runtime.h"
 
 #ifdef SP_HAVE_CLBLAST
 #include <clblast_c.h>

@@ -4,7 +4,7 @@
 #ifndef SP_DEVICE_INFO_H
 #define SP_DEVICE_INFO_H
 
-#include "engine/status.h"
+#include "engine/core/status.h"
 
 #define SP_VERSION_STRING "0.1.0" /* as `stackplan --version` and CMakeLists.txt */
 #define SP_DEVICE_TEXT 256

@@ -1,12 +1,12 @@
-#include "layer_bench.h"
+#include "profiler/layer_bench.h"
 
 #include <stdlib.h>
 
-#include "engine/cl_runtime.h"
-#include "engine/model_info.h"
-#include "engine/rng.h"
+#include "engine/opencl/cl_runtime.h"
+#include "engine/graph/model_info.h"
+#include "engine/core/rng.h"
 #include "kernels/registry.h"
-#include "timer.h"
+#include "engine/core/timer.h"
 
 typedef struct bench_call {
   const sp_variant *variant;

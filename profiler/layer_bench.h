@@ -7,7 +7,7 @@
 #include <stddef.h>
 
 #include "kernels/kernel.h"
-#include "measure.h"
+#include "profiler/measure.h"
 
 typedef struct sp_layer_timing {
   sp_timing time;           /* seconds per call for `batch` images */

@@ -1,11 +1,11 @@
 /* Keep levels of channel groups and one-layer instance graphs (layer_instance.h). */
-#include "layer_instance.h"
+#include "profiler/layer_instance.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/compress.h"
+#include "engine/compress/compress.h"
 
 const char *sp_weight_compression_name(sp_weight_compression kind) {
   switch (kind) {

@@ -11,8 +11,8 @@
 #ifndef SP_LAYER_INSTANCE_H
 #define SP_LAYER_INSTANCE_H
 
-#include "engine/channel_groups.h"
-#include "engine/graph.h"
+#include "engine/graph/channel_groups.h"
+#include "engine/graph/graph.h"
 
 #define SP_MAX_KEEP 8 /* keep levels of one group, 1.0 included */
 

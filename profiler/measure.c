@@ -1,8 +1,8 @@
-#include "measure.h"
+#include "profiler/measure.h"
 
 #include <stdlib.h>
 
-#include "timer.h"
+#include "engine/core/timer.h"
 
 sp_measure_options sp_measure_options_default(void) {
   return (sp_measure_options){.warmup = 2, .min_runs = 5, .max_runs = 1000, .min_seconds = 0.2};

@@ -1,6 +1,6 @@
-#include "peak.h"
+#include "profiler/peak.h"
 
-#include "timer.h"
+#include "engine/core/timer.h"
 
 /* 24 independent zmm (or 12 ymm) accumulator chains: enough to hide the
  * 4-cycle FMA latency on two FMA ports. */

@@ -1,6 +1,6 @@
 /* The in-memory profile: defaults, comparison, growing arrays (profile.h). */
 #define _POSIX_C_SOURCE 200809L /* gmtime_r, sysconf */
-#include "profile.h"
+#include "profiler/profile.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -8,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "timer.h"
+#include "engine/core/timer.h"
 
 sp_profile_config sp_profile_config_default(int quick) {
   sp_profile_config c = {.quick = quick, .batch = 1, .device = -1, .n_ternary = 1,

@@ -15,11 +15,11 @@
 #ifndef SP_PROFILE_H
 #define SP_PROFILE_H
 
-#include "device_info.h"
-#include "engine/model_info.h"
+#include "profiler/device_info.h"
+#include "engine/graph/model_info.h"
 #include "kernels/kernel.h"
-#include "layer_instance.h"
-#include "protocol.h"
+#include "profiler/layer_instance.h"
+#include "profiler/protocol.h"
 
 #define SP_PROFILE_FORMAT "stackplan-profile"
 #define SP_PROFILE_VERSION 1

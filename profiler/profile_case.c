@@ -8,7 +8,7 @@
  * them; then each call returns its task's timing and releases its buffers
  * as the stack unwinds. Nothing of layer_bench's buffer and device handling
  * is duplicated here. */
-#include "profile_case.h"
+#include "profiler/profile_case.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -6,9 +6,9 @@
 #ifndef SP_PROFILE_CASE_H
 #define SP_PROFILE_CASE_H
 
-#include "layer_bench.h"
-#include "profile.h"
-#include "profile_grid.h"
+#include "profiler/layer_bench.h"
+#include "profiler/profile.h"
+#include "profiler/profile_grid.h"
 
 /* Where a device variant's parameter point comes from: writes the point
  * for `variant` on node 1 of `instance` to `point` and returns 1 when the

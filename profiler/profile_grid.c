@@ -1,5 +1,5 @@
 /* Cases and tasks of a layer (profile_grid.h). */
-#include "profile_grid.h"
+#include "profiler/profile_grid.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -18,7 +18,7 @@
 #ifndef SP_PROFILE_GRID_H
 #define SP_PROFILE_GRID_H
 
-#include "profile.h"
+#include "profiler/profile.h"
 
 #define SP_PROFILE_MAX_TASKS 1024
 #define SP_PROFILE_MAX_CASES 512

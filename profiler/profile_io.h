@@ -2,7 +2,7 @@
 #ifndef SP_PROFILE_IO_H
 #define SP_PROFILE_IO_H
 
-#include "profile.h"
+#include "profiler/profile.h"
 
 /* Writes p to `path` atomically (profile_json.h): a reader, a crash or a
  * kill at any moment sees the previous file or this one, never half of it.

@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "kernels/registry.h"
-#include "profile_io.h"
-#include "profile_json.h"
-#include "profile_read.h"
+#include "profiler/profile_io.h"
+#include "engine/core/json_file.h"
+#include "profiler/profile_read.h"
 
 static int is_hex16(const char *s) {
   if (strlen(s) != 16) return 0;

@@ -5,7 +5,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "profile.h"
+#include "profiler/profile.h"
 
 /* An array `key` of at most max numbers in [lo, hi] into out[*n]. */
 sp_status sp_profile_read_numbers(const char *file, const cJSON *obj, const char *where,

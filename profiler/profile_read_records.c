@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "kernels/registry.h"
-#include "profile_json.h"
-#include "profile_read.h"
+#include "engine/core/json_file.h"
+#include "profiler/profile_read.h"
 
 sp_status sp_profile_read_skipped(const char *f, const cJSON *o, const char *w,
                                   sp_profile_layer *l) {

@@ -5,15 +5,15 @@
 #include <string.h>
 
 #include "kernels/registry.h"
-#include "profile_grid.h"
-#include "profile_io.h"
-#include "profile_run.h"
+#include "profiler/profile_grid.h"
+#include "profiler/profile_io.h"
+#include "profiler/profile_run.h"
 
-#include "engine/model_info.h"
-#include "profile_sequence.h"
-#include "reference_network.h"
-#include "timer.h"
-#include "transfer.h"
+#include "engine/graph/model_info.h"
+#include "profiler/profile_sequence.h"
+#include "profiler/reference_network.h"
+#include "engine/core/timer.h"
+#include "profiler/transfer.h"
 
 #define MAX_SIZES 256
 #define DOMINANCE_RATIO 1.5 /* --quick: slower by this factor with no less memory */

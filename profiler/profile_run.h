@@ -6,8 +6,8 @@
 
 #include <signal.h>
 
-#include "profile.h"
-#include "profile_case.h"
+#include "profiler/profile.h"
+#include "profiler/profile_case.h"
 
 /* Sets up a fresh profile of g: device, model, config, groups with their
  * keep levels, layers with their inputs, groups and output bytes; no

@@ -1,16 +1,16 @@
 /* Calibrating layer times in sequence (profile_sequence.h). */
-#include "profile_sequence.h"
+#include "profiler/profile_sequence.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/compress.h"
-#include "engine/model.h"
-#include "engine/rng.h"
+#include "engine/compress/compress.h"
+#include "engine/onnx/model.h"
+#include "engine/core/rng.h"
 #include "kernels/registry.h"
-#include "sequence_timing.h"
-#include "timer.h"
+#include "profiler/sequence_timing.h"
+#include "engine/core/timer.h"
 
 /* A record counts as plain dense size up to this much above the least
  * (bias and alignment differ between formats). */

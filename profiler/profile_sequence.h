@@ -38,8 +38,8 @@
 #ifndef SP_PROFILER_PROFILE_SEQUENCE_H
 #define SP_PROFILER_PROFILE_SEQUENCE_H
 
-#include "engine/graph.h"
-#include "profile.h"
+#include "engine/graph/graph.h"
+#include "profiler/profile.h"
 
 /* Rounds of (network in sequence, every layer alone); the medians over
  * rounds are kept. */

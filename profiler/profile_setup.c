@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/fingerprint.h"
-#include "profile_grid.h"
-#include "profile_run.h"
+#include "engine/graph/fingerprint.h"
+#include "profiler/profile_grid.h"
+#include "profiler/profile_run.h"
 
 static sp_status check_config(const sp_profile_config *c) {
   if (c->n_threads < 1 || c->n_threads > SP_PROFILE_MAX_THREADS)

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "profile_io.h"
-#include "profile_json.h"
+#include "profiler/profile_io.h"
+#include "engine/core/json_file.h"
 
 /* A growing text buffer; `failed` sticks once memory runs out. */
 typedef struct text {

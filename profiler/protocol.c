@@ -1,7 +1,7 @@
 /* The timing protocol: round-robin batches, the order-statistic CI stopping
  * rule and re-measurement of outlier batches (protocol.h). */
 #define _GNU_SOURCE
-#include "protocol.h"
+#include "profiler/protocol.h"
 
 #include <unistd.h>
 
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "timer.h"
+#include "engine/core/timer.h"
 
 #define MIN_RUNS_BEFORE_CAP 3
 

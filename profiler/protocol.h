@@ -19,8 +19,8 @@
 
 #include <signal.h>
 
-#include "engine/status.h"
-#include "measure.h"
+#include "engine/core/status.h"
+#include "profiler/measure.h"
 
 typedef struct sp_protocol_options {
   int warmup;            /* untimed runs of each task before any timed one */

@@ -1,11 +1,11 @@
 /* Measuring on the quieter core (quiet_core.h). */
 #define _GNU_SOURCE /* sched_setaffinity, CPU_SET */
-#include "quiet_core.h"
+#include "profiler/quiet_core.h"
 
 #include <omp.h>
 #include <sched.h>
 
-#include "timer.h"
+#include "engine/core/timer.h"
 
 static cpu_set_t saved;   /* the mask before the first pin */
 static int saved_valid;

@@ -1,5 +1,5 @@
 /* The reference network (reference_network.h). */
-#include "reference_network.h"
+#include "profiler/reference_network.h"
 
 #include <stdlib.h>
 

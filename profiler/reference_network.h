@@ -7,8 +7,8 @@
 #ifndef SP_PROFILER_REFERENCE_NETWORK_H
 #define SP_PROFILER_REFERENCE_NETWORK_H
 
-#include "engine/executor.h"
-#include "quiet_core.h"
+#include "engine/executor/executor.h"
+#include "profiler/quiet_core.h"
 
 /* How many timed runs on each CPU (after 2 untimed ones). */
 #define SP_REFERENCE_RUNS 5

@@ -1,4 +1,4 @@
-#include "rss.h"
+#include "profiler/rss.h"
 
 #include <stdio.h>
 #include <string.h>

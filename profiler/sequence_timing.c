@@ -1,10 +1,10 @@
 /* Layers timed inside whole-network runs (sequence_timing.h). */
-#include "sequence_timing.h"
+#include "profiler/sequence_timing.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "timer.h"
+#include "engine/core/timer.h"
 
 sp_status sp_time_in_sequence(const sp_sequence_network *net, int configs,
                               const sp_variant **const *variants, int runs,

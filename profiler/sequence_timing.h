@@ -6,8 +6,8 @@
 #ifndef SP_PROFILER_SEQUENCE_TIMING_H
 #define SP_PROFILER_SEQUENCE_TIMING_H
 
-#include "engine/executor.h"
-#include "engine/graph.h"
+#include "engine/executor/executor.h"
+#include "engine/graph/graph.h"
 
 /* One network to run: the graph and the executor options (variants are set
  * per configuration), an input batch and room for the output. */

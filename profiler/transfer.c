@@ -1,9 +1,9 @@
-#include "transfer.h"
+#include "profiler/transfer.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/cl_runtime.h"
+#include "engine/opencl/cl_runtime.h"
 
 typedef struct copy_call {
   sp_cl_device *device;

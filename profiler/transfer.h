@@ -7,8 +7,8 @@
 
 #include <stddef.h>
 
-#include "engine/status.h"
-#include "measure.h"
+#include "engine/core/status.h"
+#include "profiler/measure.h"
 
 typedef struct sp_transfer_timing {
   sp_timing upload;   /* host -> device, seconds per copy */

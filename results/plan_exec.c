@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/compress.h"
-#include "engine/fingerprint.h"
-#include "engine/model.h"
+#include "engine/compress/compress.h"
+#include "engine/graph/fingerprint.h"
+#include "engine/onnx/model.h"
 #include "kernels/registry.h"
 #include "profiler/device_info.h"
 

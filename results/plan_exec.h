@@ -6,7 +6,7 @@
 #ifndef SP_RESULTS_PLAN_EXEC_H
 #define SP_RESULTS_PLAN_EXEC_H
 
-#include "engine/executor.h"
+#include "engine/executor/executor.h"
 #include "planner/plan_io.h"
 
 typedef struct sp_plan_exec {

@@ -9,12 +9,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "engine/compress.h"
-#include "engine/dataset_eval.h"
-#include "engine/rng.h"
-#include "engine/model.h"
+#include "engine/compress/compress.h"
+#include "engine/executor/dataset_eval.h"
+#include "engine/core/rng.h"
+#include "engine/onnx/model.h"
 #include "profiler/reference_network.h"
-#include "profiler/timer.h"
+#include "engine/core/timer.h"
 
 double sp_relative_error(double measured, double predicted) {
   return predicted > 0 ? (measured - predicted) / predicted : NAN;

@@ -4,7 +4,7 @@
 #ifndef SP_RESULTS_PLAN_MEASURE_H
 #define SP_RESULTS_PLAN_MEASURE_H
 
-#include "engine/dataset.h"
+#include "engine/data/dataset.h"
 #include "profiler/reference_network.h" /* sp_quiet_core, SP_SETTLE_RATIO */
 #include "results/plan_exec.h"
 

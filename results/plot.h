@@ -3,7 +3,7 @@
 #ifndef SP_RESULTS_PLOT_H
 #define SP_RESULTS_PLOT_H
 
-#include "engine/status.h"
+#include "engine/core/status.h"
 
 /* Whether a gnuplot binary is on PATH. */
 int sp_plot_have_gnuplot(void);

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "profiler/timer.h"
-#include "search_internal.h"
+#include "engine/core/timer.h"
+#include "search/search_internal.h"
 
 static const char *const names[SP_SEARCH_STRATEGY_COUNT] = {"exhaustive", "random", "anneal",
                                                             "bayes"};

@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "space.h"
+#include "search/space.h"
 
 typedef enum sp_search_strategy {
   SP_SEARCH_EXHAUSTIVE,

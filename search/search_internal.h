@@ -3,8 +3,8 @@
 #ifndef SP_SEARCH_INTERNAL_H
 #define SP_SEARCH_INTERNAL_H
 
-#include "engine/rng.h"
-#include "search.h"
+#include "engine/core/rng.h"
+#include "search/search.h"
 
 typedef struct sp_search_ctx {
   const sp_search_space *space;

@@ -1,6 +1,6 @@
 /* Parameter spaces (space.h): every grid cell enumerated once, the valid
  * ones numbered. */
-#include "space.h"
+#include "search/space.h"
 
 #include <stdio.h>
 #include <stdlib.h>

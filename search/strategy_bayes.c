@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "search_internal.h"
+#include "search/search_internal.h"
 
 #define MAX_OBS 96
 #define MAX_CAND 512

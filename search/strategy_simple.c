@@ -3,7 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "search_internal.h"
+#include "search/search_internal.h"
 
 void sp_search_exhaustive(sp_search_ctx *c) {
   double cost;

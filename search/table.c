@@ -1,6 +1,6 @@
 /* Recorded search tables (table.h). */
 #define _POSIX_C_SOURCE 200809L /* strtok_r */
-#include "table.h"
+#include "search/table.h"
 
 #include <errno.h>
 #include <math.h>

@@ -13,7 +13,7 @@
 #ifndef SP_SEARCH_TABLE_H
 #define SP_SEARCH_TABLE_H
 
-#include "search.h"
+#include "search/search.h"
 
 typedef struct sp_search_table {
   char comment[512];         /* the "#" line, without "# " */

@@ -3,10 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "engine/channel_groups.h"
+#include "engine/graph/channel_groups.h"
 #include "kernels/registry.h"
 #include "profiler/profile.h"
-#include "tune.h"
+#include "search/tune.h"
 
 sp_tune_options sp_tune_options_default(void) {
   sp_tune_options o = {.batch = 1, .device_index = -1};

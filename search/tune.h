@@ -9,8 +9,8 @@
 
 #include "profiler/layer_instance.h"
 #include "profiler/protocol.h"
-#include "search.h"
-#include "tune_cache.h"
+#include "search/search.h"
+#include "search/tune_cache.h"
 
 /* ---- the evaluator (an sp_search_eval_fn over an sp_tune_eval *) ---- */
 

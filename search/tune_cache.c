@@ -1,6 +1,6 @@
 /* The tuning cache file: load, save, lookups (tune_cache.h). */
 #define _POSIX_C_SOURCE 200809L /* mkdir */
-#include "tune_cache.h"
+#include "search/tune_cache.h"
 
 #include <errno.h>
 #include <math.h>
@@ -9,9 +9,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "engine/cl_runtime.h"
+#include "engine/opencl/cl_runtime.h"
 #include "profiler/profile.h"
-#include "profiler/profile_json.h"
+#include "engine/core/json_file.h"
 
 void sp_tune_cache_path(const sp_device_info *d, char *out, size_t cap) {
   char dir[900];

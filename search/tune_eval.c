@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/executor.h"
-#include "engine/rng.h"
+#include "engine/executor/executor.h"
+#include "engine/core/rng.h"
 #include "kernels/registry.h"
 #include "profiler/layer_bench.h"
-#include "tune.h"
+#include "search/tune.h"
 
 /* K of the layer: the length of the dot products its outputs are. */
 static size_t reduction_length(const sp_graph *g, const sp_node *n) {

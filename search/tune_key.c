@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "engine/channel_groups.h"
-#include "engine/cl_runtime.h"
-#include "tune_cache.h"
+#include "engine/graph/channel_groups.h"
+#include "engine/opencl/cl_runtime.h"
+#include "search/tune_cache.h"
 
 /* The embedded OpenCL sources (generated cl_sources.c, built in every
  * configuration). */

@@ -3,7 +3,7 @@
 # profile and a quick sensitivity analysis, the Pareto front over a sweep of
 # memory bounds, and every plan of the front run for real (`stackplan run`):
 # measured vs predicted latency and memory. Writes OUT/fidelity.md and
-# OUT/fidelity.csv (default results/fidelity).
+# OUT/fidelity.csv (default out/fidelity; OUT=docs/results/fidelity refreshes the reference).
 #
 #   tools/fidelity.sh [MODEL...]      default: the three zoo models at w=0.5,c=1
 #   STACKPLAN=path/to/stackplan OUT=dir REPEAT=100 ROUNDS=3 SETTLE=30 tools/fidelity.sh
@@ -12,7 +12,7 @@
 # REPEAT` each); its measured latency is the median of the rounds' medians.
 set -euo pipefail
 bin=${STACKPLAN:-build/stackplan}
-out=${OUT:-results/fidelity}
+out=${OUT:-out/fidelity}
 repeat=${REPEAT:-100}
 rounds=${ROUNDS:-3}
 settle=${SETTLE:-30}   # run --settle: wait up to this long for the profile's machine speed

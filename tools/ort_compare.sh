@@ -17,10 +17,10 @@
 # fetches GPU binaries; the CPU library ships in the package.
 #
 #   tools/ort_compare.sh [MODEL...]          default: vgg16 resnet18 mobilenet
-#   WIDTH=1 CHANNELS=3 THREADS="1 2" ROUNDS=5 OUT=results/ort tools/ort_compare.sh
+#   WIDTH=1 CHANNELS=3 THREADS="1 2" ROUNDS=5 OUT=docs/results/ort tools/ort_compare.sh
 set -euo pipefail
 bin=${STACKPLAN:-build/stackplan}
-out=${OUT:-results/ort}
+out=${OUT:-out/ort}
 width=${WIDTH:-1}
 channels=${CHANNELS:-3}
 threads_list=${THREADS:-1 2}

@@ -5,7 +5,7 @@
 # /work/shared/PAPER.md): Table IV/VI (runtime memory per model x technique),
 # Figure 4 (latency vs threads per technique) and Figure 5 (latency per
 # technique at a fixed accuracy) for the three zoo models at w=0.5, c=1, and
-# writes OUTDIR/report.md (default results/paper/) with PNG plots, the CSVs,
+# writes OUTDIR/report.md (default out/paper/; docs/results/paper/ holds the reference run) with PNG plots, the CSVs,
 # the plan files, every command (commands.sh) and every command's raw output.
 # Memory and latency do not depend on weight values, so the zoo specs stand in
 # for the trained models/<m>.onnx (identical structure).
@@ -33,7 +33,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 abspath() { case $1 in /*) printf '%s\n' "$1" ;; *) printf '%s/%s\n' "$PWD" "$1" ;; esac; }
 
 if [ -n "${STACKPLAN:-}" ]; then SP=$(abspath "$STACKPLAN"); else SP=$ROOT/build/stackplan; fi
-if [ $# -ge 1 ]; then OUT=$(abspath "${1%/}"); else OUT=$ROOT/results/paper; fi
+if [ $# -ge 1 ]; then OUT=$(abspath "${1%/}"); else OUT=$ROOT/out/paper; fi
 [ $# -le 1 ] || die "usage: tools/paper_report.sh [OUTDIR] (env STACKPLAN, REPEAT, THREADS)"
 REPEAT=${REPEAT:-20}
 PASSES=${PASSES:-2}

@@ -3,13 +3,13 @@
 # trained model, a full profile (no --quick; kept in PROFILE_DIR and resumed
 # when interrupted), then `stackplan plan` under several bound sets with the
 # ILP and with greedy: solve time, whole-command time, predicted latency and
-# memory. Writes OUT/planner_speed.{md,csv} (default results/planner).
+# memory. Writes OUT/planner_speed.{md,csv} (default out/planner; OUT=docs/results/planner refreshes the reference).
 #
 #   tools/planner_speed.sh [MODEL...]     default: vgg16 resnet18 mobilenet (models/*.onnx)
 #   PROFILE_DIR=/var/tmp/stackplan-profiles QUICK=1 tools/planner_speed.sh
 set -euo pipefail
 bin=${STACKPLAN:-build/stackplan}
-out=${OUT:-results/planner}
+out=${OUT:-out/planner}
 pdir=${PROFILE_DIR:-/var/tmp/stackplan-profiles}
 quick=${QUICK:+--quick}
 py=/usr/bin/python3

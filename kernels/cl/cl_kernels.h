@@ -5,7 +5,7 @@
 #ifndef SP_CL_KERNELS_H
 #define SP_CL_KERNELS_H
 
-#include "../kernel.h"
+#include "kernels/kernel.h"
 
 /* Frees what any of the prepare_device functions below built. */
 void sp_cl_release(void *prepared);

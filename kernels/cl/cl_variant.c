@@ -1,6 +1,6 @@
 /* Shared plumbing of the OpenCL variants: prepared state, weight upload,
  * kernel creation, failure reporting. */
-#include "cl_variant.h"
+#include "kernels/cl/cl_variant.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -4,8 +4,8 @@
 #ifndef SP_CL_VARIANT_H
 #define SP_CL_VARIANT_H
 
-#include "../../engine/cl_runtime.h"
-#include "cl_kernels.h"
+#include "engine/opencl/cl_runtime.h"
+#include "kernels/cl/cl_kernels.h"
 
 #define SP_CL_MAX_KERNELS 2
 #define SP_CL_MAX_BUFFERS 3

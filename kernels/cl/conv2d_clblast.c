@@ -9,7 +9,7 @@
  * support nothing. */
 #include <stdio.h>
 
-#include "cl_variant.h"
+#include "kernels/cl/cl_variant.h"
 
 #ifdef SP_HAVE_CLBLAST
 #include <clblast_c.h>

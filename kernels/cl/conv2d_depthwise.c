@@ -1,7 +1,7 @@
 /* conv2d__depthwise_opencl: depthwise convolution (conv2d_depthwise.cl). */
 #include <stdio.h>
 
-#include "cl_variant.h"
+#include "kernels/cl/cl_variant.h"
 
 enum { WG_X, WG_Y, PX };
 

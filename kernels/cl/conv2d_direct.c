@@ -2,7 +2,7 @@
  * (conv2d_direct.cl) with its tunable work-group and register blocking. */
 #include <stdio.h>
 
-#include "cl_variant.h"
+#include "kernels/cl/cl_variant.h"
 
 enum { WG_X, WG_Y, OC, PX, VEC };
 

@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../../engine/weight_format.h"
-#include "cl_variant.h"
+#include "engine/compress/weight_format.h"
+#include "kernels/cl/cl_variant.h"
 
 enum { WG_X, WG_Y, PX };
 

@@ -1,6 +1,6 @@
 /* add__opencl (fused activation), relu__opencl, relu6__opencl and
  * flatten__opencl (a device copy): element-wise, one work-item an element. */
-#include "cl_variant.h"
+#include "kernels/cl/cl_variant.h"
 
 static sp_status prepare(const char *variant, const char *kernel, void *backend, void **prepared) {
   sp_cl_prepared *p = NULL;

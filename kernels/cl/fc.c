@@ -3,7 +3,7 @@
  * `vec` floats. */
 #include <stdio.h>
 
-#include "cl_variant.h"
+#include "kernels/cl/cl_variant.h"
 
 enum { WG, VEC };
 

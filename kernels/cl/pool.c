@@ -1,6 +1,6 @@
 /* maxpool__opencl, avgpool__opencl, global_avgpool__opencl (pool.cl): one
  * work-item per output element, work-groups chosen by the implementation. */
-#include "cl_variant.h"
+#include "kernels/cl/cl_variant.h"
 
 int sp_cl_supports(const sp_graph *g, const sp_node *n) { return sp_cl_node_fits(g, n); }
 

@@ -1,7 +1,7 @@
 /* Reference clip: y = min(max(x, lo), hi) with the node's bounds (ONNX Clip
  * whose bounds are neither ReLU's nor ReLU6's). NaN passes through, as in
  * PyTorch's clamp. */
-#include "reference.h"
+#include "kernels/reference/reference.h"
 
 void sp_kernel_clip__reference(const sp_kernel_args *a) {
   float lo = a->node->clip_lo, hi = a->node->clip_hi;

@@ -1,6 +1,6 @@
 /* Reference 2-D convolution: one output element at a time, zero padding,
  * weight [cout][cin/groups][kh][kw], optional bias, fused activation. */
-#include "reference.h"
+#include "kernels/reference/reference.h"
 
 /* Dot product of one output element's window with its filter. */
 static float conv_at(const sp_kernel_args *a, int b, int oc, int oy, int ox) {

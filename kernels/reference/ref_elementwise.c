@@ -2,7 +2,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "reference.h"
+#include "kernels/reference/reference.h"
 
 static size_t total(const sp_kernel_args *a) {
   return (size_t)a->batch * sp_dims_count(a->out_dims);

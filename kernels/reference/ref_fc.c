@@ -1,6 +1,6 @@
 /* Reference fully connected layer: each image's C*H*W values flattened,
  * weight [units][features], optional bias, fused activation. */
-#include "reference.h"
+#include "kernels/reference/reference.h"
 
 void sp_kernel_fc__reference(const sp_kernel_args *a) {
   const sp_node *n = a->node;

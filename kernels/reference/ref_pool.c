@@ -3,7 +3,7 @@
  * (shape inference floors the output extent), as in PyTorch. */
 #include <math.h>
 
-#include "reference.h"
+#include "kernels/reference/reference.h"
 
 /* Max over the window's real input elements; padded positions are ignored
  * (as -inf), and every window holds at least one real element because

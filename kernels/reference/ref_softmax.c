@@ -2,7 +2,7 @@
  * subtracted first so that exp() cannot overflow on large logits. */
 #include <math.h>
 
-#include "reference.h"
+#include "kernels/reference/reference.h"
 
 void sp_kernel_softmax__reference(const sp_kernel_args *a) {
   size_t n = sp_dims_count(a->out_dims);

@@ -4,8 +4,8 @@
 
 #include <stddef.h>
 
-#include "../activation.h"
-#include "../kernel.h"
+#include "kernels/activation.h"
+#include "kernels/kernel.h"
 
 /* Offset of element (b, c, y, x) in an NCHW buffer of per-image shape d. */
 static inline size_t sp_ref_at(sp_dims d, int b, int c, int y, int x) {

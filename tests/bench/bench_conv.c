@@ -22,11 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/zoo.h"
+#include "engine/graph/zoo.h"
 #include "kernels/registry.h"
 #include "profiler/layer_bench.h"
 #include "profiler/peak.h"
-#include "profiler/timer.h"
+#include "engine/core/timer.h"
 
 /* The variants compared: dense or weightless, no reference, no OpenCL. */
 static int benched(const sp_variant *v) {

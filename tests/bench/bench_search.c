@@ -24,9 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/cl_runtime.h"
-#include "engine/compress.h"
-#include "engine/model.h"
+#include "engine/opencl/cl_runtime.h"
+#include "engine/compress/compress.h"
+#include "engine/onnx/model.h"
 #include "kernels/registry.h"
 #include "search/table.h"
 #include "search/tune.h"

@@ -18,9 +18,9 @@
 
 #include <cblas.h>
 
-#include "kernels/cpu/sgemm.h"
+#include "kernels/common/sgemm.h"
 #include "profiler/peak.h"
-#include "profiler/timer.h"
+#include "engine/core/timer.h"
 
 void openblas_set_num_threads(int);
 

@@ -30,7 +30,7 @@
 
 #include "kernels/registry.h"
 #include "profiler/peak.h"
-#include "profiler/timer.h"
+#include "engine/core/timer.h"
 
 typedef struct layer {
   const char *name;

@@ -2,7 +2,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/npy.h"
+#include "engine/data/npy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   sp_npy a;

@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "engine/executor.h"
-#include "engine/onnx_import.h"
+#include "engine/executor/executor.h"
+#include "engine/onnx/onnx_import.h"
 
 /* Whether running `g` is cheap enough for a fuzz iteration. */
 static int small(const sp_graph *g) {

@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "engine/rng.h"
+#include "engine/core/rng.h"
 
 static void fixture_write_idx(const char *dir, const char *name, uint32_t magic, uint32_t count,
                               int image, uint64_t seed, uint32_t noise_from) {

@@ -11,9 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "engine/accuracy_io.h"
-#include "engine/model.h"
-#include "testing.h"
+#include "accuracy/accuracy_io.h"
+#include "engine/onnx/model.h"
+#include "tests/unit/testing.h"
 
 static char dir[] = "/tmp/sp_test_accuracy_XXXXXX";
 static char path[512];

@@ -4,8 +4,8 @@
  * reaches the bound where a buffer per slot cannot. */
 #include <stdlib.h>
 
-#include "engine/arena_plan.h"
-#include "testing.h"
+#include "engine/executor/arena_plan.h"
+#include "tests/unit/testing.h"
 
 #define ALIGN 64
 

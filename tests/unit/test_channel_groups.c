@@ -10,11 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/channel_groups.h"
-#include "engine/compress.h"
-#include "engine/executor.h"
-#include "engine/model.h"
-#include "testing.h"
+#include "engine/graph/channel_groups.h"
+#include "engine/compress/compress.h"
+#include "engine/executor/executor.h"
+#include "engine/onnx/model.h"
+#include "tests/unit/testing.h"
 
 static sp_graph *load(const char *model) {
   sp_graph *g = NULL;

@@ -12,9 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "engine/cl_cache.h"
-#include "engine/cl_runtime.h"
-#include "testing.h"
+#include "engine/opencl/cl_cache.h"
+#include "engine/opencl/cl_runtime.h"
+#include "tests/unit/testing.h"
 
 static char cache_dir[256];
 

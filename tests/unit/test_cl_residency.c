@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/cl_runtime.h"
-#include "engine/compress.h"
-#include "engine/executor.h"
-#include "engine/model.h"
+#include "engine/opencl/cl_runtime.h"
+#include "engine/compress/compress.h"
+#include "engine/executor/executor.h"
+#include "engine/onnx/model.h"
 #include "kernels/registry.h"
-#include "testing.h"
+#include "tests/unit/testing.h"
 
 enum { A = 1, B, C, JOIN, RELU, D, RESIDUAL, GAP, FC, SOFTMAX, N_NODES };
 

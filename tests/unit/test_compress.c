@@ -8,12 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/compress.h"
-#include "engine/executor.h"
-#include "engine/model.h"
-#include "engine/weight_format.h"
+#include "engine/compress/compress.h"
+#include "engine/executor/executor.h"
+#include "engine/onnx/model.h"
+#include "engine/compress/weight_format.h"
 #include "kernels/registry.h"
-#include "testing.h"
+#include "tests/unit/testing.h"
 
 static size_t count_zeros(const float *w, size_t n) {
   size_t z = 0;

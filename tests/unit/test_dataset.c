@@ -9,9 +9,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "engine/dataset.h"
-#include "engine/npy.h"
-#include "testing.h"
+#include "engine/data/dataset.h"
+#include "engine/data/npy.h"
+#include "tests/unit/testing.h"
 
 static char dir[] = "/tmp/sp_test_dataset_XXXXXX";
 

@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/compress.h"
+#include "engine/compress/compress.h"
 #include "kernels/registry.h"
-#include "testing.h"
+#include "tests/unit/testing.h"
 
 typedef struct layer {
   const char *what;

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/executor.h"
+#include "engine/executor/executor.h"
 #include "kernels/registry.h"
-#include "testing.h"
+#include "tests/unit/testing.h"
 
 enum { A = 1, B, C, JOIN, RELU, D, RESIDUAL, GAP, FC, SOFTMAX, N_NODES };
 

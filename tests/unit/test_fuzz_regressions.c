@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/npy.h"
-#include "engine/onnx_import.h"
-#include "testing.h"
+#include "engine/data/npy.h"
+#include "engine/onnx/onnx_import.h"
+#include "tests/unit/testing.h"
 
 static unsigned char *read_all(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");

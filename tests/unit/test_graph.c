@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/executor.h"
-#include "testing.h"
+#include "engine/executor/executor.h"
+#include "tests/unit/testing.h"
 
 static int dims_are(sp_dims d, int c, int h, int w) { return d.c == c && d.h == h && d.w == w; }
 

@@ -7,10 +7,10 @@
 #include <math.h>
 #include <string.h>
 
-#include "engine/compress.h"
-#include "engine/model.h"
+#include "engine/compress/compress.h"
+#include "engine/onnx/model.h"
 #include "profiler/layer_instance.h"
-#include "testing.h"
+#include "tests/unit/testing.h"
 
 static int same_dims(sp_dims a, sp_dims b) { return a.c == b.c && a.h == b.h && a.w == b.w; }
 

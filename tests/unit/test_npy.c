@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "engine/npy.h"
-#include "testing.h"
+#include "engine/data/npy.h"
+#include "tests/unit/testing.h"
 
 /* A .npy in buf: magic, version major.0, header text padded to 16, data. */
 static size_t make_npy(unsigned char *buf, int major, const char *dict, const float *data,

@@ -12,11 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/executor.h"
-#include "engine/model.h"
-#include "engine/npy.h"
-#include "engine/onnx_import.h"
-#include "testing.h"
+#include "engine/executor/executor.h"
+#include "engine/onnx/model.h"
+#include "engine/data/npy.h"
+#include "engine/onnx/onnx_import.h"
+#include "tests/unit/testing.h"
 
 static const char *const fixtures[] = {"stem_o9", "grouped_o11", "residual_o13",
                                        "residual_o17", "lenet_o17_static"};

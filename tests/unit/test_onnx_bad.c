@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/onnx_import.h"
-#include "testing.h"
+#include "engine/onnx/onnx_import.h"
+#include "tests/unit/testing.h"
 
 static void data_path(char *out, size_t size, const char *rel) {
   const char *slash = strrchr(__FILE__, '/');

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/cl_runtime.h"
+#include "engine/opencl/cl_runtime.h"
 #include "kernels/registry.h"
-#include "testing.h"
+#include "tests/unit/testing.h"
 
 #define CONV_CASES 48
 #define OTHER_CASES 16

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/compress.h"
+#include "engine/compress/compress.h"
 #include "kernels/registry.h"
-#include "testing.h"
+#include "tests/unit/testing.h"
 
 #define CONV_CASES 150 /* per conv variant: the op with the most geometry */
 #define OTHER_CASES 40 /* per variant of every other op */

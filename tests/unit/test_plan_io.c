@@ -11,7 +11,7 @@
 #include "planner/plan_inputs.h"
 #include "planner/planner.h"
 #include "planner/query.h"
-#include "testing.h"
+#include "tests/unit/testing.h"
 
 /* A 3-layer chain: conv a (input -> group 1, keep 1 / 0.5 / 0.25), conv b
  * (group 1 -> group 2), relu r (group 2). Group 1's 0.25 has no accuracy. */

@@ -8,7 +8,7 @@
 
 #include "planner/planner.h"
 #include "planner/synthetic.h"
-#include "testing.h"
+#include "tests/unit/testing.h"
 
 static int close_rel(double a, double b, double rtol) {
   return fabs(a - b) <= rtol * fmax(1.0, fmax(fabs(a), fabs(b)));

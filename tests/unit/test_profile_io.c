@@ -8,11 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "engine/model.h"
+#include "engine/onnx/model.h"
 #include "kernels/registry.h"
 #include "profiler/profile_io.h"
 #include "profiler/profile_run.h"
-#include "testing.h"
+#include "tests/unit/testing.h"
 
 static char dir[64] = "/tmp/sp_profile_io_XXXXXX", path[128], bad[128];
 

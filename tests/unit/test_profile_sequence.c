@@ -10,11 +10,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "engine/model.h"
+#include "engine/onnx/model.h"
 #include "kernels/registry.h"
 #include "profiler/profile_run.h"
 #include "profiler/profile_sequence.h"
-#include "testing.h"
+#include "tests/unit/testing.h"
 
 typedef struct fake_alone {
   int calls;

@@ -5,9 +5,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "engine/rng.h"
+#include "engine/core/rng.h"
 #include "profiler/protocol.h"
-#include "testing.h"
+#include "tests/unit/testing.h"
 
 typedef struct fake_clock {
   double now;

@@ -9,7 +9,7 @@
 #include <sched.h>
 
 #include "profiler/quiet_core.h"
-#include "testing.h"
+#include "tests/unit/testing.h"
 
 typedef struct seen {
   int calls;

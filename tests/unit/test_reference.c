@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "kernels/registry.h"
-#include "testing.h"
+#include "tests/unit/testing.h"
 
 /* Hand values are exact or rounded to 1e-6 relative. */
 #define ATOL 1e-5f

@@ -7,7 +7,7 @@
 
 #include "kernels/registry.h"
 #include "search/search.h"
-#include "testing.h"
+#include "tests/unit/testing.h"
 
 static const int a_values[] = {1, 2, 4, 8, 16, 32}, b_values[] = {1, 2, 4, 8},
                  c_values[] = {1, 2, 4, 8, 16};

@@ -9,19 +9,19 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "engine/compress.h"
-#include "engine/dataset.h"
-#include "engine/executor.h"
-#include "engine/fingerprint.h"
-#include "engine/graph_clone.h"
-#include "engine/model.h"
-#include "engine/sense.h"
-#include "engine/sense_additivity.h"
-#include "engine/sense_curves.h"
-#include "engine/sense_table.h"
-#include "fmnist_fixture.h"
+#include "engine/compress/compress.h"
+#include "engine/data/dataset.h"
+#include "engine/executor/executor.h"
+#include "engine/graph/fingerprint.h"
+#include "engine/graph/graph_clone.h"
+#include "engine/onnx/model.h"
+#include "accuracy/sense.h"
+#include "accuracy/sense_additivity.h"
+#include "accuracy/sense_curves.h"
+#include "accuracy/sense_table.h"
+#include "tests/unit/fmnist_fixture.h"
 #include "profiler/profile.h"
-#include "testing.h"
+#include "tests/unit/testing.h"
 
 #define IMAGES 40
 #define BATCH 16 /* 40 = 16 + 16 + 8: a short last batch too */

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernels/cpu/sgemm.h"
-#include "testing.h"
+#include "kernels/common/sgemm.h"
+#include "tests/unit/testing.h"
 
 typedef struct gemm_case {
   int M, N, K;

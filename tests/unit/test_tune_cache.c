@@ -8,12 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "engine/channel_groups.h"
-#include "engine/model.h"
+#include "engine/graph/channel_groups.h"
+#include "engine/onnx/model.h"
 #include "kernels/registry.h"
 #include "profiler/layer_instance.h"
 #include "search/tune.h"
-#include "testing.h"
+#include "tests/unit/testing.h"
 
 static char dir[64] = "/tmp/sp_tune_cache_XXXXXX";
 

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "kernels/registry.h"
-#include "testing.h"
+#include "tests/unit/testing.h"
 
 static const char *const VARIANTS[] = {"conv2d__winograd2x2_serial", "conv2d__winograd2x2_omp",
                                        "conv2d__winograd4x4_serial", "conv2d__winograd4x4_omp"};

@@ -4,11 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/executor.h"
-#include "engine/model.h"
-#include "engine/model_info.h"
-#include "engine/zoo.h"
-#include "testing.h"
+#include "engine/executor/executor.h"
+#include "engine/onnx/model.h"
+#include "engine/graph/model_info.h"
+#include "engine/graph/zoo.h"
+#include "tests/unit/testing.h"
 
 /* Exact totals at w=1, c=3: conv and fc MACs per image; parameters are conv
  * weights (no conv bias), BN gamma and beta, fc weights and biases.

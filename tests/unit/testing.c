@@ -1,8 +1,8 @@
-#include "testing.h"
+#include "tests/unit/testing.h"
 
 #include <math.h>
 
-#include "engine/rng.h"
+#include "engine/core/rng.h"
 
 int sp_test_failures = 0;
 int sp_test_checks = 0;

@@ -1,0 +1,136 @@
+/* sp_sense_measure (sense_table.h): the option grid of a model as
+ * compression specs, evaluated together, gathered into an accuracy file. */
+#define _POSIX_C_SOURCE 200809L /* gmtime_r */
+#include "accuracy/sense_table.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine/graph/channel_groups.h"
+
+#define SPEC_MAX (SP_NAME_MAX + 40)
+
+static int has_weights(const sp_node *n) { return n->op == SP_OP_CONV2D || n->op == SP_OP_FC; }
+
+/* The keep levels of a group worth measuring, as the profiler keeps them
+ * (profiler/layer_instance.h): a level that keeps every channel or as many
+ * as an earlier level is left out. Returns their number. */
+static int group_levels(const sp_channel_group *gr, const sp_sense_grid *grid, double *keep) {
+  int n = 0, counts[SP_SENSE_MAX_GRID];
+  for (int k = 0; k < grid->n_keep; k++) {
+    int kept = sp_channel_keep_count(gr->channels, grid->keep[k]), dup = kept == gr->channels;
+    for (int j = 0; j < n; j++) dup |= counts[j] == kept;
+    if (dup) continue;
+    counts[n] = kept;
+    keep[n++] = grid->keep[k];
+  }
+  return n;
+}
+
+/* The names a keep of gr cuts: members with weights or statistics, then
+ * consumers. */
+static sp_status group_layers(const sp_graph *g, const sp_channel_group *gr,
+                              sp_accuracy_group *out) {
+  out->layers = calloc((size_t)(gr->n_members + gr->n_consumers) + 1, sizeof *out->layers);
+  if (!out->layers) return sp_fail(SP_ERR_RUNTIME, "out of memory listing group %s", gr->name);
+  for (int i = 0; i < gr->n_members; i++) {
+    const sp_node *n = &g->nodes[gr->members[i]];
+    if (has_weights(n) || n->op == SP_OP_BATCHNORM)
+      snprintf(out->layers[out->n_layers++], SP_NAME_MAX, "%s", n->name);
+  }
+  for (int i = 0; i < gr->n_consumers; i++)
+    snprintf(out->layers[out->n_layers++], SP_NAME_MAX, "%s", g->nodes[gr->consumers[i]].name);
+  return SP_OK;
+}
+
+/* Fills a->layers and a->groups (rates, names) and the spec of each, in
+ * the same order: layers first, then groups. */
+static sp_status enumerate(const sp_graph *g, const sp_channel_groups *cg,
+                           const sp_sense_grid *grid, sp_accuracy *a, char (*specs)[SPEC_MAX]) {
+  int s = 0;
+  for (int i = 1; i < g->n_nodes; i++) {
+    const sp_node *n = &g->nodes[i];
+    if (!has_weights(n)) continue;
+    for (int k = 0; k < grid->n_prune + grid->n_ternary; k++) {
+      sp_accuracy_layer *l = &a->layers[a->n_layers++];
+      int prune = k < grid->n_prune;
+      snprintf(l->layer, sizeof l->layer, "%s", n->name);
+      l->kind = prune ? SP_COMPRESS_PRUNE : SP_COMPRESS_TERNARY;
+      l->rate = prune ? grid->prune[k] : grid->ternary[k - grid->n_prune];
+      snprintf(specs[s++], SPEC_MAX, "%s:%s=%.15g", prune ? "prune" : "ternary", n->name, l->rate);
+    }
+  }
+  for (int k = 0; k < cg->n_groups; k++) {
+    const sp_channel_group *gr = &cg->groups[k];
+    double keep[SP_SENSE_MAX_GRID];
+    int levels = gr->prunable ? group_levels(gr, grid, keep) : 0;
+    for (int j = 0; j < levels; j++) {
+      sp_accuracy_group *e = &a->groups[a->n_groups++];
+      snprintf(e->group, sizeof e->group, "%s", gr->name);
+      e->keep = keep[j];
+      e->channels_kept = sp_channel_keep_count(gr->channels, keep[j]);
+      sp_status st = group_layers(g, gr, e);
+      if (st) return st;
+      snprintf(specs[s++], SPEC_MAX, "keep:%s=%.15g", gr->name, keep[j]);
+    }
+  }
+  return SP_OK;
+}
+
+void sp_sense_now(char out[32]) {
+  time_t t = time(NULL);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+sp_status sp_sense_measure(const sp_graph *g, const char *model, const sp_sense_data *data,
+                           const sp_sense_grid *grid, const sp_sense_options *opt,
+                           sp_accuracy *out) {
+  memset(out, 0, sizeof *out);
+  sp_channel_groups cg;
+  sp_status s = sp_channel_groups_compute(g, &cg);
+  if (s) return s;
+  int per_layer = grid->n_prune + grid->n_ternary, max_specs = cg.n_groups * grid->n_keep;
+  for (int i = 1; i < g->n_nodes; i++) max_specs += has_weights(&g->nodes[i]) ? per_layer : 0;
+  char(*specs)[SPEC_MAX] = calloc((size_t)max_specs + 1, sizeof *specs);
+  const char **spec_ptr = calloc((size_t)max_specs + 1, sizeof *spec_ptr);
+  sp_sense_score *scores = calloc((size_t)max_specs + 1, sizeof *scores);
+  out->layers = calloc((size_t)max_specs + 1, sizeof *out->layers);
+  out->groups = calloc((size_t)max_specs + 1, sizeof *out->groups);
+  if (!specs || !spec_ptr || !scores || !out->layers || !out->groups)
+    s = sp_fail(SP_ERR_RUNTIME, "out of memory for the options of %s", g->name);
+  if (!s) s = enumerate(g, &cg, grid, out, specs);
+  int n_specs = out->n_layers + out->n_groups;
+  for (int i = 0; i < n_specs; i++) spec_ptr[i] = specs[i];
+  sp_sense_score base = {0};
+  if (!s)
+    s = sp_sense_evaluate(g, data->inputs, data->labels, data->count, spec_ptr, n_specs, opt, &base,
+                          scores);
+  if (!s) {
+    sp_sense_now(out->created);
+    sp_accuracy_set_model(out, model, g);
+    snprintf(out->data, sizeof out->data, "%s", data->name);
+    snprintf(out->split, sizeof out->split, "%s", data->split);
+    snprintf(out->source, sizeof out->source, "measured");
+    out->images = data->count;
+    out->accuracy = sp_sense_accuracy(&base);
+    out->loss = sp_sense_loss(&base);
+    for (int i = 0; i < out->n_layers; i++) {
+      out->layers[i].accuracy = sp_sense_accuracy(&scores[i]);
+      out->layers[i].loss = sp_sense_loss(&scores[i]);
+    }
+    for (int i = 0; i < out->n_groups; i++) {
+      out->groups[i].accuracy = sp_sense_accuracy(&scores[out->n_layers + i]);
+      out->groups[i].loss = sp_sense_loss(&scores[out->n_layers + i]);
+    }
+  }
+  free(specs);
+  free(spec_ptr);
+  free(scores);
+  sp_channel_groups_free(&cg);
+  if (s) sp_accuracy_free(out);
+  return s;
+}

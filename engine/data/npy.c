@@ -1,0 +1,259 @@
+/* NumPy .npy reader and writer (format: numpy/lib/format.py). The header is
+ * a Python dict literal; we accept exactly the keys descr, fortran_order and
+ * shape, and only little-endian float32 in C order. */
+#define _POSIX_C_SOURCE 200809L
+#include "engine/data/npy.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char magic[6] = {'\x93', 'N', 'U', 'M', 'P', 'Y'};
+#define MAX_HEADER (1u << 20)
+
+void sp_npy_free(sp_npy *a) {
+  if (!a) return;
+  free(a->data);
+  memset(a, 0, sizeof *a);
+}
+
+/* A cursor over the header text [p, end). */
+typedef struct cursor {
+  const char *p, *end;
+} cursor;
+
+static void skip_space(cursor *c) {
+  while (c->p < c->end && (*c->p == ' ' || *c->p == '\t')) c->p++;
+}
+
+static int eat(cursor *c, char ch) {
+  skip_space(c);
+  if (c->p < c->end && *c->p == ch) {
+    c->p++;
+    return 1;
+  }
+  return 0;
+}
+
+/* A quoted string ('...' or "...") into out (size > 0). */
+static int read_string(cursor *c, char *out, size_t size) {
+  skip_space(c);
+  if (c->p >= c->end || (*c->p != '\'' && *c->p != '"')) return 0;
+  char q = *c->p++;
+  size_t n = 0;
+  while (c->p < c->end && *c->p != q) {
+    if (n + 1 >= size) return 0;
+    out[n++] = *c->p++;
+  }
+  out[n] = 0;
+  return c->p < c->end && *c->p++ == q;
+}
+
+static int read_word(cursor *c, const char *word) {
+  skip_space(c);
+  size_t n = strlen(word);
+  if ((size_t)(c->end - c->p) < n || memcmp(c->p, word, n)) return 0;
+  c->p += n;
+  return 1;
+}
+
+/* "(d0, d1, ...)" with an optional trailing comma. Dims are bounded so the
+ * element count cannot overflow; the caller checks it against the data. */
+static sp_status read_shape(cursor *c, const char *name, sp_npy *out) {
+  if (!eat(c, '(')) return sp_fail(SP_ERR_INPUT, "%s: header field 'shape' is not a tuple", name);
+  out->rank = 0;
+  out->count = 1;
+  uint64_t nonzero = 1; /* product of the non-zero dims, <= 2^62 */
+  while (!eat(c, ')')) {
+    skip_space(c);
+    uint64_t v = 0;
+    int digits = 0;
+    while (c->p < c->end && *c->p >= '0' && *c->p <= '9' && digits < 19) {
+      v = v * 10 + (uint64_t)(*c->p++ - '0');
+      digits++;
+    }
+    if (!digits) return sp_fail(SP_ERR_INPUT, "%s: header field 'shape' is malformed", name);
+    if (out->rank == SP_NPY_MAX_RANK)
+      return sp_fail(SP_ERR_INPUT, "%s: rank above %d is not supported", name, SP_NPY_MAX_RANK);
+    if (v > INT32_MAX || (v && nonzero > ((uint64_t)1 << 62) / v))
+      return sp_fail(SP_ERR_INPUT, "%s: shape is too large", name);
+    if (v) nonzero *= v;
+    out->shape[out->rank++] = (int64_t)v;
+    out->count = v ? out->count * (size_t)v : 0;
+    if (!eat(c, ',')) {
+      if (!eat(c, ')')) return sp_fail(SP_ERR_INPUT, "%s: header field 'shape' is malformed", name);
+      break;
+    }
+  }
+  if (out->rank == 0) return sp_fail(SP_ERR_INPUT, "%s: scalar arrays are not supported", name);
+  return SP_OK;
+}
+
+/* Replaces control characters so a message stays on one line. */
+static void printable(char *s) {
+  for (; *s; s++)
+    if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f) *s = '?';
+}
+
+/* The dict: descr '<f4', fortran_order False, shape; each once, nothing else. */
+static sp_status parse_header(const char *text, size_t len, const char *name, sp_npy *out) {
+  cursor c = {text, text + len};
+  int seen_descr = 0, seen_order = 0, seen_shape = 0;
+  if (!eat(&c, '{')) return sp_fail(SP_ERR_INPUT, "%s: header is not a dict", name);
+  while (!eat(&c, '}')) {
+    char key[32], value[32];
+    if (!read_string(&c, key, sizeof key) || !eat(&c, ':'))
+      return sp_fail(SP_ERR_INPUT, "%s: header is malformed", name);
+    if (!strcmp(key, "descr") && !seen_descr++) {
+      if (!read_string(&c, value, sizeof value))
+        return sp_fail(SP_ERR_INPUT, "%s: header field 'descr' is malformed", name);
+      printable(value);
+      if (strcmp(value, "<f4"))
+        return sp_fail(SP_ERR_INPUT, "%s: dtype '%s' is not supported (little-endian float32 "
+                       "'<f4' only)", name, value);
+    } else if (!strcmp(key, "fortran_order") && !seen_order++) {
+      if (read_word(&c, "True"))
+        return sp_fail(SP_ERR_INPUT, "%s: fortran_order True is not supported (C order only)",
+                       name);
+      if (!read_word(&c, "False"))
+        return sp_fail(SP_ERR_INPUT, "%s: header field 'fortran_order' is malformed", name);
+    } else if (!strcmp(key, "shape") && !seen_shape++) {
+      sp_status s = read_shape(&c, name, out);
+      if (s) return s;
+    } else {
+      printable(key);
+      return sp_fail(SP_ERR_INPUT, "%s: unexpected or repeated header key '%s'", name, key);
+    }
+    if (!eat(&c, ',')) {
+      if (!eat(&c, '}')) return sp_fail(SP_ERR_INPUT, "%s: header is malformed", name);
+      break;
+    }
+  }
+  while (c.p < c.end && (*c.p == ' ' || *c.p == '\n')) c.p++;
+  if (c.p != c.end) return sp_fail(SP_ERR_INPUT, "%s: text after the header dict", name);
+  if (!seen_descr || !seen_order || !seen_shape)
+    return sp_fail(SP_ERR_INPUT, "%s: header lacks '%s'", name,
+                   !seen_descr ? "descr" : !seen_order ? "fortran_order" : "shape");
+  return SP_OK;
+}
+
+sp_status sp_npy_read_buffer(const void *data, size_t len, const char *name, sp_npy *out) {
+  memset(out, 0, sizeof *out);
+  const unsigned char *b = data;
+  if (len < 10 || memcmp(b, magic, sizeof magic))
+    return sp_fail(SP_ERR_INPUT, "%s: not a .npy file (bad magic)", name);
+  if ((b[6] != 1 && b[6] != 2) || b[7] != 0)
+    return sp_fail(SP_ERR_INPUT, "%s: .npy version %d.%d is not supported (1.0 or 2.0)", name,
+                   b[6], b[7]);
+  size_t prefix = b[6] == 1 ? 10 : 12;
+  if (len < prefix) return sp_fail(SP_ERR_INPUT, "%s: truncated header", name);
+  size_t hlen = b[6] == 1 ? (size_t)b[8] | (size_t)b[9] << 8
+                          : (size_t)b[8] | (size_t)b[9] << 8 | (size_t)b[10] << 16 |
+                                (size_t)b[11] << 24;
+  if (hlen > MAX_HEADER || hlen > len - prefix)
+    return sp_fail(SP_ERR_INPUT, "%s: header length %zu runs past the end of the file", name,
+                   hlen);
+  size_t data_bytes = len - prefix - hlen;
+  sp_npy a = {0};
+  sp_status s = parse_header((const char *)b + prefix, hlen, name, &a);
+  if (s) return s;
+  if (a.count != data_bytes / sizeof(float) || data_bytes % sizeof(float))
+    return sp_fail(SP_ERR_INPUT, "%s: data holds %zu bytes, the shape needs %llu", name,
+                   data_bytes, (unsigned long long)a.count * sizeof(float));
+  a.data = malloc(a.count ? a.count * sizeof(float) : 1);
+  if (!a.data) return sp_fail(SP_ERR_RUNTIME, "%s: out of memory", name);
+  if (a.count) memcpy(a.data, b + prefix + hlen, a.count * sizeof(float)); /* host is LE */
+  *out = a;
+  return SP_OK;
+}
+
+sp_status sp_npy_read_file(const char *path, sp_npy *out) {
+  memset(out, 0, sizeof *out);
+  FILE *f = fopen(path, "rb");
+  if (!f) return sp_fail(SP_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  struct stat st;
+  if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+    fclose(f);
+    return sp_fail(SP_ERR_IO, "%s: not a regular file", path);
+  }
+  size_t len = (size_t)st.st_size;
+  unsigned char *buf = malloc(len ? len : 1);
+  if (!buf) {
+    fclose(f);
+    return sp_fail(SP_ERR_RUNTIME, "%s: out of memory reading %zu bytes", path, len);
+  }
+  size_t got = fread(buf, 1, len, f);
+  int err = ferror(f);
+  fclose(f);
+  sp_status s = (got != len || err) ? sp_fail(SP_ERR_IO, "%s: read error", path)
+                                    : sp_npy_read_buffer(buf, len, path, out);
+  free(buf);
+  return s;
+}
+
+/* Version 1.0 header, padded with spaces so the data starts 64-aligned. */
+static size_t format_header(char *h, size_t size, int rank, const int64_t *shape) {
+  int n = snprintf(h + 10, size - 10, "{'descr': '<f4', 'fortran_order': False, 'shape': (");
+  for (int i = 0; i < rank; i++)
+    n += snprintf(h + 10 + n, size - 10 - (size_t)n, "%lld,%s", (long long)shape[i],
+                  i + 1 < rank ? " " : "");
+  if (rank > 1) n--; /* "(3, 10)" but "(3,)" */
+  n += snprintf(h + 10 + n, size - 10 - (size_t)n, "), }");
+  size_t total = (10 + (size_t)n + 1 + 63) / 64 * 64;
+  memset(h + 10 + n, ' ', total - 10 - (size_t)n - 1);
+  h[total - 1] = '\n';
+  memcpy(h, magic, sizeof magic);
+  h[6] = 1;
+  h[7] = 0;
+  h[8] = (char)((total - 10) & 0xff);
+  h[9] = (char)((total - 10) >> 8);
+  return total;
+}
+
+sp_status sp_npy_write_file(const char *path, const float *data, int rank,
+                            const int64_t *shape) {
+  if (rank < 1 || rank > SP_NPY_MAX_RANK)
+    return sp_fail(SP_ERR_INPUT, "%s: cannot write rank %d", path, rank);
+  char header[512];
+  size_t hlen = format_header(header, sizeof header, rank, shape), count = 1;
+  for (int i = 0; i < rank; i++) count *= (size_t)shape[i];
+
+  size_t plen = strlen(path);
+  char *tmp = malloc(plen + 16);
+  if (!tmp) return sp_fail(SP_ERR_RUNTIME, "out of memory writing %s", path);
+  memcpy(tmp, path, plen);
+  memcpy(tmp + plen, ".tmp.XXXXXX", 12);
+  int fd = mkstemp(tmp);
+  if (fd < 0) {
+    sp_status s = sp_fail(SP_ERR_IO, "%s: cannot create a file beside it: %s", path,
+                          strerror(errno));
+    free(tmp);
+    return s;
+  }
+  mode_t mask = umask(0); /* mkstemp makes 0600; give the file the usual mode */
+  umask(mask);
+  int ok = fchmod(fd, 0666 & ~mask) == 0;
+  FILE *f = fdopen(fd, "wb");
+  if (!f) close(fd);
+  ok = ok && f && fwrite(header, 1, hlen, f) == hlen &&
+       fwrite(data, sizeof(float), count, f) == count && fflush(f) == 0 && fsync(fd) == 0;
+  int err = errno;
+  if (f && fclose(f) != 0 && ok) {
+    ok = 0;
+    err = errno;
+  }
+  if (ok && rename(tmp, path) != 0) {
+    ok = 0;
+    err = errno;
+  }
+  sp_status s = SP_OK;
+  if (!ok) {
+    unlink(tmp);
+    s = sp_fail(SP_ERR_IO, "%s: cannot write: %s", path, strerror(err));
+  }
+  free(tmp);
+  return s;
+}

@@ -1,0 +1,3 @@
+/* Fixture for the layering test: the lowest module reaching up to kernels. */
+#include "engine/core/status.h"
+#include "kernels/kernel.h"
