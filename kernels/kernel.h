@@ -120,6 +120,10 @@ typedef struct sp_variant {
   sp_status (*prepare_device)(const sp_graph *g, const sp_node *node, void *backend,
                               const int *params, void **prepared, size_t *bytes);
   const sp_param_space *params; /* tunable parameters, NULL = none */
+  /* Device variants: the kernels/cl/<name>.cl sources they build, separated
+   * by spaces ("" none; common.cl, the prelude of all, is implied): what
+   * their tuning-cache key hashes. NULL for host variants. */
+  const char *cl_sources;
 } sp_variant;
 
 const char *sp_format_name(sp_format f);

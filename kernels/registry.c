@@ -8,7 +8,7 @@
 #define SP_VARIANT_PREPARED(sym, op, fmt, algo, backend, supports, workspace, prepare, release) \
   SP_VARIANT(sym, op, fmt, algo, backend, supports, workspace)
 #define SP_VARIANT_DEVICE(sym, op, fmt, algo, backend, supports, workspace, prepare_device, \
-                          release, params)                                                 \
+                          release, params, sources)                                        \
   SP_VARIANT(sym, op, fmt, algo, backend, supports, workspace)
 #include "kernels/variants.inc"
 #undef SP_VARIANT
@@ -29,10 +29,11 @@ static const sp_variant variants[] = {
 #define SP_VARIANT(sym, op_, fmt, algo_, backend_, supports_, workspace_) \
   SP_VARIANT_PREPARED(sym, op_, fmt, algo_, backend_, supports_, workspace_, NULL, NULL)
 #define SP_VARIANT_DEVICE(sym, op_, fmt, algo_, backend_, supports_, workspace_, prepare_device_, \
-                          release_, params_)                                                 \
+                          release_, params_, sources_)                                       \
   {.name = #sym, .op = op_, .format = fmt, .algo = algo_, .backend = backend_,                 \
    .supports = supports_, .workspace_bytes = workspace_, .run = sp_kernel_##sym,               \
-   .release = release_, .prepare_device = prepare_device_, .params = params_},
+   .release = release_, .prepare_device = prepare_device_, .params = params_,                  \
+   .cl_sources = sources_},
 #include "kernels/variants.inc"
 #undef SP_VARIANT
 #undef SP_VARIANT_PREPARED

@@ -31,23 +31,17 @@ void sp_tune_shape_key(const sp_graph *g, const sp_node *n, int batch, char *out
            n->out.c, weights);
 }
 
-/* The sources each OpenCL variant builds (kernels/cl/<file>.c). */
-static const struct {
-  const char *variant, *sources[2];
-} uses[] = {
-    {"conv2d__direct_opencl", {"conv2d_direct", NULL}},
-    {"conv2d__depthwise_opencl", {"conv2d_depthwise", NULL}},
-    {"conv2d__csr_opencl", {"conv2d_sparse", NULL}},
-    {"conv2d__ternary_opencl", {"conv2d_sparse", NULL}},
-    {"fc__opencl", {"fc", NULL}},
-    {"conv2d__im2col_clblast", {"im2col", "eltwise"}},
-    {"maxpool__opencl", {"pool", NULL}},
-    {"avgpool__opencl", {"pool", NULL}},
-    {"global_avgpool__opencl", {"pool", NULL}},
-    {"add__opencl", {"eltwise", NULL}},
-    {"relu__opencl", {"eltwise", NULL}},
-    {"relu6__opencl", {"eltwise", NULL}},
-};
+/* Whether the space-separated list names `source`. */
+static int names_source(const char *list, const char *source) {
+  const size_t n = strlen(source);
+  for (const char *p = list; *p;) {
+    size_t len = strcspn(p, " ");
+    if (len == n && !strncmp(p, source, n)) return 1;
+    p += len;
+    p += strspn(p, " ");
+  }
+  return 0;
+}
 
 static uint64_t fnv(uint64_t h, const char *s, size_t n) {
   for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
@@ -58,14 +52,11 @@ void sp_tune_source_hash(const sp_variant *v, char out[17]) {
   uint64_t h = 0xcbf29ce484222325ull;
   h = fnv(h, v->name, strlen(v->name) + 1);
   h = fnv(h, SP_VERSION_STRING, sizeof SP_VERSION_STRING);
-  int known = -1;
-  for (size_t i = 0; i < sizeof uses / sizeof uses[0]; i++)
-    if (!strcmp(uses[i].variant, v->name)) known = (int)i;
   for (int s = 0; s < sp_cl_source_count; s++) {
     const sp_cl_source *src = &sp_cl_sources[s];
-    int hashed = known < 0 || !strcmp(src->name, "common");
-    for (int k = 0; known >= 0 && k < 2; k++)
-      hashed |= uses[known].sources[k] && !strcmp(uses[known].sources[k], src->name);
+    /* the variant's own sources (the registry's list) and the prelude; a
+     * variant without a list hashes them all */
+    int hashed = !v->cl_sources || !strcmp(src->name, "common") || names_source(v->cl_sources, src->name);
     if (hashed) h = fnv(fnv(h, src->name, strlen(src->name) + 1), src->text, src->length);
   }
   snprintf(out, 17, "%016llx", (unsigned long long)h);

@@ -2,7 +2,7 @@
 """Accuracy after fine-tuning, as a stackplan accuracy file ("source": "user").
 
 For a trained model (models/<m>.onnx), compresses one layer or one channel
-group at a time with the same rules as the C engine (engine/compress.h),
+group at a time with the same rules as the C engine (engine/compress/compress.h),
 fine-tunes briefly on the training split (never on the calibration split),
 measures calibration accuracy and loss, and writes the `stackplan-accuracy`
 version 1 file that `stackplan plan` reads like one made by `stackplan sense`
@@ -51,7 +51,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import train  # noqa: E402  (model definitions, data loading, augmentation)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PRUNE_RATES = "0.5,0.7,0.8,0.9,0.95"   # the profile grid (engine/sense.h)
+PRUNE_RATES = "0.5,0.7,0.8,0.9,0.95"   # the profile grid (accuracy/sense.h)
 TERNARY_RATES = "0.7"
 KEEP_RATES = "0.75,0.5,0.25"
 

@@ -2,7 +2,7 @@
 """Train the stackplan zoo architectures on Fashion-MNIST and export them.
 
 Trains the CIFAR forms of VGG-16, ResNet-18 and MobileNet v1 exactly as the C
-zoo (engine/zoo.c) builds them, so the C ONNX importer can map the weights by
+zoo (engine/graph/zoo.c) builds them, so the C ONNX importer can map the weights by
 initializer name (`<module>.weight`, `<module>.running_mean`, ...). At the end
 it evaluates the test set, exports models/<model>.onnx plus reference
 input/logits for bit-level checks of the C engine, and records everything in
@@ -168,7 +168,7 @@ def augment(x, gen):
     return padded[batch, 0, rows, cols][:, None, :, :]
 
 
-# --- models (mirror engine/zoo.c: names and shapes must match) -------------
+# --- models (mirror engine/graph/zoo.c: names and shapes must match) -------------
 
 
 def scaled(base, width):
