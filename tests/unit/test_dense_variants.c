@@ -19,6 +19,7 @@
 #include "engine/compress/compress.h"
 #include "kernels/registry.h"
 #include "tests/unit/testing.h"
+#include "tests/unit/variant_tester.h"
 
 typedef struct layer {
   const char *what;
@@ -144,42 +145,12 @@ static sp_graph *build(const layer *l, int index) {
   return g;
 }
 
-/* Runs `v` on node 1 as the executor would: prepare, exact workspace, run,
- * release. */
+/* Runs `v` on node 1 (variant_tester.h); an add's second operand is the
+ * input shifted by 7 floats. */
 static void run(const sp_variant *v, const sp_graph *g, int batch, int threads,
                 const float *in, float *out) {
-  const sp_node *n = &g->nodes[1];
-  void *prepared = NULL;
-  size_t bytes = 0;
-  if (v->prepare) {
-    sp_status s = v->prepare(g, n, &prepared, &bytes);
-    CHECK_MSG(s == SP_OK, "%s: prepare: %s", v->name, sp_last_error());
-    if (s) return;
-  }
-  size_t ws = v->workspace_bytes ? v->workspace_bytes(g, n, batch) : 0;
-  sp_kernel_args a = {.graph = g, .node = n, .batch = batch, .threads = threads, .out = out,
-                      .out_dims = n->out, .workspace = ws ? malloc(ws) : NULL,
-                      .prepared = prepared};
-  for (int j = 0; j < n->n_inputs; j++) {
-    a.in[j] = in + (size_t)j * 7; /* add: the second operand is the input shifted */
-    a.in_dims[j] = sp_node_in(g, n, j);
-  }
-  v->run(&a);
-  free(a.workspace);
-  if (prepared) v->release(prepared);
-}
-
-/* Elements summed into one output, for the tolerance. */
-static size_t reduction_length(const sp_graph *g, const sp_node *n) {
-  sp_dims in = sp_node_in(g, n, 0);
-  switch (n->op) {
-    case SP_OP_CONV2D: return (size_t)(in.c / n->groups) * (size_t)n->win.kh * (size_t)n->win.kw;
-    case SP_OP_FC:
-    case SP_OP_SOFTMAX: return sp_dims_count(in);
-    case SP_OP_AVGPOOL: return (size_t)n->win.kh * (size_t)n->win.kw;
-    case SP_OP_GLOBAL_AVGPOOL: return (size_t)in.h * (size_t)in.w;
-    default: return 1;
-  }
+  const float *inputs[SP_MAX_INPUTS] = {in, in + 7};
+  sp_vt_run_host(v, g, batch, threads, inputs, out);
 }
 
 /* Every variant of the set (`ternary` or not) that supports node 1 of g,
@@ -204,7 +175,7 @@ static void check_layer(const layer *l, int li, const sp_graph *g, int ternary,
      * (test_ops measures this bound with a 10x margin); rtol covers the
      * large outputs of deep reductions (|y| ~ sqrt(K)). A missing or
      * misplaced term (~0.3 or more) still fails. */
-    float atol = 1e-5f + 1e-6f * (float)reduction_length(g, n), rtol = 1e-4f;
+    float atol = sp_vt_atol(&variants[0], g, n), rtol = SP_VT_RTOL; /* no Winograd here */
     for (int vi = 0; vi < count; vi++) {
       const sp_variant *v = &variants[vi];
       if (!under_test(v, ternary) || !sp_variant_supports(v, g, n)) continue;

@@ -13,6 +13,7 @@
 #include "engine/opencl/cl_runtime.h"
 #include "kernels/registry.h"
 #include "tests/unit/testing.h"
+#include "tests/unit/variant_tester.h"
 
 #define CONV_CASES 48
 #define OTHER_CASES 16
@@ -149,20 +150,6 @@ static int run_on_device(const sp_variant *v, const sp_graph *g, int batch, cons
   return s == SP_OK;
 }
 
-static size_t reduction_length(const sp_graph *g, const sp_node *n) {
-  sp_dims in = sp_node_in(g, n, 0);
-  switch (n->op) {
-    case SP_OP_CONV2D: return (size_t)(in.c / n->groups) * (size_t)n->win.kh * (size_t)n->win.kw;
-    case SP_OP_FC: return sp_dims_count(in);
-    case SP_OP_AVGPOOL: return (size_t)n->win.kh * (size_t)n->win.kw;
-    case SP_OP_GLOBAL_AVGPOOL: return (size_t)in.h * (size_t)in.w;
-    default: return 1;
-  }
-}
-
-/* One random case of v at `params`: 1 when it ran (and was checked), 0
- * when v does not support the generated node. With `expect_error`, the run
- * must fail with a message containing it instead. */
 static int check_case(const sp_variant *v, int index, const int *params, const char *expect_error) {
   sp_node n;
   memset(&n, 0, sizeof n);
@@ -207,8 +194,8 @@ static int check_case(const sp_variant *v, int index, const int *params, const c
                 what, expect_error, ok ? "success" : err);
     } else {
       CHECK_MSG(ok, "%s: %s", what, err);
-      float atol = 1e-5f + 1e-6f * (float)reduction_length(g, node);
-      if (ok) CHECK_MSG(sp_test_close(what, got, want, out_count, atol, 1e-4f), "%s", what);
+      float atol = sp_vt_atol(v, g, node);
+      if (ok) CHECK_MSG(sp_test_close(what, got, want, out_count, atol, SP_VT_RTOL), "%s", what);
     }
     free(in[0]);
     free(in[1]);

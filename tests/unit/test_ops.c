@@ -10,6 +10,7 @@
 #include "engine/compress/compress.h"
 #include "kernels/registry.h"
 #include "tests/unit/testing.h"
+#include "tests/unit/variant_tester.h"
 
 #define CONV_CASES 150 /* per conv variant: the op with the most geometry */
 #define OTHER_CASES 40 /* per variant of every other op */
@@ -143,49 +144,6 @@ static sp_dims node_case(int index, sp_node *n) {
   }
 }
 
-/* Elements summed into one output: what float rounding error grows with. */
-static size_t reduction_length(const sp_graph *g, const sp_node *n) {
-  sp_dims in = sp_node_in(g, n, 0);
-  switch (n->op) {
-    case SP_OP_CONV2D: return (size_t)(in.c / n->groups) * (size_t)n->win.kh * (size_t)n->win.kw;
-    case SP_OP_FC:
-    case SP_OP_SOFTMAX: return sp_dims_count(in);
-    case SP_OP_AVGPOOL: return (size_t)n->win.kh * (size_t)n->win.kw;
-    case SP_OP_GLOBAL_AVGPOOL: return (size_t)in.h * (size_t)in.w;
-    default: return 1;
-  }
-}
-
-/* How much more rounding error than a reordered sum an algorithm makes.
- * Winograd F(4x4,3x3) amplifies it through its transforms (Aᵀ has 8s):
- * over 3000 random 3x3 cases like this file's it reached 0.46 of the
- * generic bound below; x5 restores a 10x margin, and one missing term
- * (~0.3) still fails. Tighter per-tile-size bounds: test_winograd.c. */
-static float algo_tolerance(sp_algo algo) { return algo == SP_ALGO_WINOGRAD ? 5.0f : 1.0f; }
-
-static void run_variant(const sp_variant *v, const sp_graph *g, int batch, int threads,
-                        const float *const *in, float *out) {
-  const sp_node *n = &g->nodes[1];
-  size_t ws = v->workspace_bytes ? v->workspace_bytes(g, n, batch) : 0;
-  void *prepared = NULL;
-  size_t prepared_bytes = 0;
-  if (v->prepare) {
-    sp_status s = v->prepare(g, n, &prepared, &prepared_bytes);
-    CHECK_MSG(s == SP_OK, "%s: prepare failed: %s", v->name, sp_last_error());
-    if (s) return;
-  }
-  sp_kernel_args a = {.graph = g, .node = n, .batch = batch, .threads = threads, .out = out,
-                      .out_dims = n->out, .workspace = ws ? malloc(ws) : NULL,
-                      .prepared = prepared};
-  for (int j = 0; j < n->n_inputs; j++) {
-    a.in[j] = in[j];
-    a.in_dims[j] = sp_node_in(g, n, j);
-  }
-  v->run(&a);
-  free(a.workspace);
-  if (prepared) v->release(prepared);
-}
-
 /* Variants of a compressed format compute from compressed weights, so their
  * case is compressed in the graph first and the reference then runs on the
  * very same weights: CSR cases are pruned to a random sparsity in
@@ -240,17 +198,10 @@ static int check_case(const sp_variant *v, int index) {
     float *got = malloc(out_count * sizeof *got), *want = malloc(out_count * sizeof *want);
     for (size_t i = 0; i < out_count; i++) got[i] = want[i] = NAN;
 
-    run_variant(v, g, batch, threads, (const float *const *)in, got);
-    run_variant(sp_registry_reference(v->op), g, batch, 1, (const float *const *)in, want);
-
-    /* A variant may sum the K terms of a reduction in another order.
-     * Inputs and weights lie in [-1, 1], so each of the K additions rounds
-     * by at most 6e-8 of a partial sum below K; in practice the roundings
-     * largely cancel and orders differ by ~1e-7 * K or less. atol = 1e-5 +
-     * 1e-6 * K keeps a 10x margin, while one missing or misplaced term
-     * (typically ~0.3) still fails; rtol covers the larger outputs. */
-    float atol = algo_tolerance(v->algo) * (1e-5f + 1e-6f * (float)reduction_length(g, node));
-    float rtol = 1e-4f;
+    sp_vt_run_host(v, g, batch, threads, (const float *const *)in, got);
+    sp_vt_run_host(sp_registry_reference(v->op), g, batch, 1, (const float *const *)in, want);
+    /* the reordered-sum bound (variant_tester.h); rtol covers the larger outputs */
+    float atol = sp_vt_atol(v, g, node), rtol = SP_VT_RTOL;
     char what[160];
     snprintf(what, sizeof what, "%s on %s (in %dx%dx%d, out %dx%dx%d, batch %d, threads %d)",
              v->name, node->name, in_dims.c, in_dims.h, in_dims.w, node->out.c, node->out.h,
