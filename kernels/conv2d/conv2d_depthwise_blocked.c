@@ -11,8 +11,11 @@
  * filters), which on these planes costs less than the lanes the row kernel
  * leaves empty.
  *
+ * Without AVX-512 the same scheme runs 8 channels a vector (vec8.h: AVX2
+ * under -march=native, GCC's portable vectors elsewhere), 8x8 transposes.
+ *
  * Used by the depthwise variants (conv2d_depthwise.c) when
- * sp_dw_blocked_fits(): AVX-512, channel multiplier 1, at most 16 taps, and
+ * sp_dw_blocked_fits(): channel multiplier 1, at most 16 taps, and
  * a padded tile of at most DW_TILE_PIXELS pixels (so it and the output tile
  * stay in L1 on each thread's stack). */
 #include "kernels/conv2d/conv2d_depthwise_blocked.h"
@@ -147,13 +150,106 @@ void sp_dw_blocked_run(const sp_kernel_args *a, int threads) {
   }
 }
 
-#else /* no AVX-512: the row kernel of conv2d_depthwise.c does all shapes */
+#else /* AVX2 or any other CPU: the same scheme, 8 channels a vector (vec8.h) */
+#include "kernels/activation.h"
+#include "kernels/common/bias_act.h"
+#include "kernels/common/vec8.h"
+
+#define DW_TILE_PIXELS 400 /* up to 18x18 padded: 16x16 planes with padding 1 */
+#define BLK 8
+#define MAX_TAPS 16
 
 int sp_dw_blocked_fits(const sp_dims *in, const sp_dims *out, const sp_window *w) {
-  (void)in, (void)out, (void)w;
-  return 0;
+  const int ph = in->h + w->pt + w->pb, pw = in->w + w->pl + w->pr;
+  return out->c == in->c && w->kh * w->kw <= MAX_TAPS && ph * pw <= DW_TILE_PIXELS &&
+         out->h * out->w <= DW_TILE_PIXELS;
 }
 
-void sp_dw_blocked_run(const sp_kernel_args *a, int threads) { (void)a, (void)threads; }
+/* r[k] = the n floats at src + k * stride for the nc rows k < nc, zeros for
+ * the rest (nothing is read past a row or past the last channel). */
+V8_INLINE void load_rows(v8f r[BLK], const float *src, size_t stride, int nc, int n) {
+  for (int k = 0; k < BLK; k++) r[k] = k < nc ? v8_load_first(src + (size_t)k * stride, n) : (v8f){0};
+}
+
+/* One output tile (oh*ow pixels of 8 channels) from the padded input tile;
+ * kh and kw are constants in the 3x3 instances, so the taps unroll. */
+V8_INLINE void dw_tile(float *restrict otile, const float *restrict tile, int pw, int oh, int ow,
+                       int kh, int kw, int sh, int sw, const v8f *filter, v8f bias, int clamp,
+                       v8f lo, v8f hi) {
+  for (int oy = 0; oy < oh; oy++)
+    for (int ox = 0; ox < ow; ox++) {
+      const float *base = tile + ((size_t)(oy * sh) * (size_t)pw + (size_t)(ox * sw)) * BLK;
+      v8f acc = bias;
+      for (int r = 0; r < kh; r++)
+        for (int t = 0; t < kw; t++)
+          acc = v8_fma(filter[r * kw + t],
+                       *(const v8f *)(base + ((size_t)r * (size_t)pw + (size_t)t) * BLK), acc);
+      if (clamp) acc = v8_clamp(acc, lo, hi);
+      *(v8f *)(otile + ((size_t)oy * (size_t)ow + (size_t)ox) * BLK) = acc;
+    }
+}
+
+void sp_dw_blocked_run(const sp_kernel_args *a, int threads) {
+  const sp_node *node = a->node;
+  const sp_window *w = &node->win;
+  const sp_dims id = a->in_dims[0], od = a->out_dims;
+  const int blocks = (id.c + BLK - 1) / BLK, items = a->batch * blocks;
+  const int ph = id.h + w->pt + w->pb, pw = id.w + w->pl + w->pr, taps = w->kh * w->kw;
+  const size_t in_plane = (size_t)id.h * (size_t)id.w, out_plane = (size_t)od.h * (size_t)od.w;
+  float lo_s, hi_s;
+  sp_act_bounds(node->act, &lo_s, &hi_s);
+  const int clamp = node->act != SP_ACT_NONE;
+  const v8f lo = v8_set1(lo_s), hi = v8_set1(hi_s);
+#pragma omp parallel num_threads(threads) if (threads > 1)
+  {
+    _Alignas(32) float tile[DW_TILE_PIXELS * BLK];
+    _Alignas(32) float otile[DW_TILE_PIXELS * BLK];
+    memset(tile, 0, (size_t)ph * (size_t)pw * BLK * sizeof *tile); /* the border stays zero */
+#pragma omp for schedule(static)
+    for (int it = 0; it < items; it++) {
+      const int img = it / blocks, c0 = it % blocks * BLK;
+      const int nc = id.c - c0 < BLK ? id.c - c0 : BLK;
+      const float *in = a->in[0] + ((size_t)img * (size_t)id.c + (size_t)c0) * in_plane;
+      float *out = a->out + ((size_t)img * (size_t)od.c + (size_t)c0) * out_plane;
+      v8f r[BLK], filter[MAX_TAPS];
+      /* filters: row k = channel c0 + k's taps -> filter[tap] = 8 channels'
+       * weights, 8 taps a transpose */
+      const float *wts = node->weight + (size_t)c0 * (size_t)taps;
+      for (int t0 = 0; t0 < taps; t0 += BLK) {
+        load_rows(filter + t0, wts + t0, (size_t)taps, nc, taps - t0);
+        v8_transpose(filter + t0);
+      }
+      float b[BLK] = {0};
+      for (int k = 0; k < nc && node->bias; k++) b[k] = node->bias[c0 + k];
+      v8f bias;
+      memcpy(&bias, b, sizeof bias);
+      /* input planes -> the tile's interior, 8 pixels at a time */
+      for (size_t p0 = 0; p0 < in_plane; p0 += BLK) {
+        const int n = in_plane - p0 < BLK ? (int)(in_plane - p0) : BLK;
+        load_rows(r, in + p0, in_plane, nc, n);
+        v8_transpose(r);
+        for (int j = 0; j < n; j++) {
+          const size_t y = (p0 + (size_t)j) / (size_t)id.w, x = (p0 + (size_t)j) % (size_t)id.w;
+          *(v8f *)(tile + ((y + (size_t)w->pt) * (size_t)pw + x + (size_t)w->pl) * BLK) = r[j];
+        }
+      }
+      if (w->kh == 3 && w->kw == 3 && w->sh == 1 && w->sw == 1)
+        dw_tile(otile, tile, pw, od.h, od.w, 3, 3, 1, 1, filter, bias, clamp, lo, hi);
+      else if (w->kh == 3 && w->kw == 3 && w->sh == 2 && w->sw == 2)
+        dw_tile(otile, tile, pw, od.h, od.w, 3, 3, 2, 2, filter, bias, clamp, lo, hi);
+      else
+        dw_tile(otile, tile, pw, od.h, od.w, w->kh, w->kw, w->sh, w->sw, filter, bias, clamp, lo,
+                hi);
+      /* the output tile -> the output planes, 8 pixels at a time */
+      for (size_t p0 = 0; p0 < out_plane; p0 += BLK) {
+        const int n = out_plane - p0 < BLK ? (int)(out_plane - p0) : BLK;
+        for (int j = 0; j < BLK; j++)
+          r[j] = j < n ? *(const v8f *)(otile + (p0 + (size_t)j) * BLK) : (v8f){0};
+        v8_transpose(r);
+        for (int k = 0; k < nc; k++) v8_store_first(out + (size_t)k * out_plane + p0, r[k], n);
+      }
+    }
+  }
+}
 
 #endif

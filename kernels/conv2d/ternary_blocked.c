@@ -157,22 +157,7 @@ static void run_block(const ternary_planes *p, const sp_node *n, const float *x,
 }
 
 #else /* AVX2 or any other CPU: GCC vectors of 8 floats (two halves a block) */
-
-/* The helpers below are static and inlined: the ABI note GCC gives for 32-byte
- * vector returns without AVX never applies. */
-#pragma GCC diagnostic ignored "-Wpsabi"
-typedef float v8f __attribute__((vector_size(32)));
-typedef int32_t v8i __attribute__((vector_size(32)));
-
-static inline v8f v8_select(v8i mask, v8f v) { return (v8f)(mask & (v8i)v); }
-static inline v8f v8_blend(v8i mask, v8f a, v8f b) { /* mask ? a : b, lane by lane */
-  return (v8f)((mask & (v8i)a) | (~mask & (v8i)b));
-}
-/* The clamp of sp_act_bounds: r > lo ? r : lo, then r < hi ? r : hi. */
-static inline v8f v8_clamp(v8f r, v8f lo, v8f hi) {
-  r = v8_blend(r > lo, r, lo);
-  return v8_blend(r < hi, r, hi);
-}
+#include "kernels/common/vec8.h"
 
 /* np pixels of one half block (8 channels, bits `shift`..`shift` + 7 of the
  * masks): 2 x np accumulators stay in the 16 AVX2 registers for np <= 4. */
@@ -186,7 +171,7 @@ static inline __attribute__((always_inline)) void half_tile(
     const v8i mm = (((v8i){0} + (masks[2 * ic + 1] >> shift)) & lane) != 0;
     const float *xi = x + (size_t)ic * plane;
     for (int i = 0; i < np; i++) {
-      const v8f v = (v8f){0} + xi[i];
+      const v8f v = v8_set1(xi[i]);
       plus[i] += v8_select(mp, v);
       minus[i] += v8_select(mm, v);
     }
@@ -206,7 +191,7 @@ static void run_block(const ternary_planes *p, const sp_node *n, const float *x,
                       size_t plane, int blk, size_t p0, size_t p1) {
   float lo_f, hi_f;
   sp_act_bounds(n->act, &lo_f, &hi_f);
-  const v8f lo = (v8f){0} + lo_f, hi = (v8f){0} + hi_f;
+  const v8f lo = v8_set1(lo_f), hi = v8_set1(hi_f);
   const uint16_t *masks = p->masks + (size_t)blk * (size_t)p->cin * 2;
   for (int half = 0; half < 2; half++) {
     const int c0 = blk * BLK + 8 * half, left = p->cout - c0;
