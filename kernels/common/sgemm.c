@@ -203,8 +203,9 @@ static void sgemm_blocked(const sgemm_args *g, int tid, int nth) {
 }
 
 #if SGEMM_HAVE_NARROW
-/* Narrow kernels for each column count: NP full panels at once (NP * ncol
- * <= 24 accumulators), and one panel of any height for the rest. */
+/* Narrow kernels for each column count: SGEMM_NARROW_NP_<ncol> full panels
+ * at once (as many accumulators as the ISA's registers allow), and one panel
+ * of any height for the rest. */
 #define SGEMM_NARROW_ARGS                                                                  \
   int K, const float *a, size_t ps, int h, const float *B, int ldb, float *c, int ldc, \
       int mr, const float *bias, sp_act act
@@ -212,27 +213,28 @@ typedef void (*sgemm_narrow_fn)(SGEMM_NARROW_ARGS);
 #define SGEMM_NARROW_FNS(ncol, np)                                                          \
   static void sgemm_narrow_##ncol##_group(SGEMM_NARROW_ARGS) {                              \
     (void)h;                                                                                \
-    sgemm_narrow_avx512(ncol, np, SGEMM_MR, K, a, ps, B, ldb, c, ldc, mr, bias, act);       \
+    SGEMM_NARROW_IMPL(ncol, np, SGEMM_MR, K, a, ps, B, ldb, c, ldc, mr, bias, act);       \
   }                                                                                         \
   static void sgemm_narrow_##ncol##_single(SGEMM_NARROW_ARGS) {                             \
-    sgemm_narrow_avx512(ncol, 1, h, K, a, ps, B, ldb, c, ldc, mr, bias, act);               \
+    SGEMM_NARROW_IMPL(ncol, 1, h, K, a, ps, B, ldb, c, ldc, mr, bias, act);               \
   }
-SGEMM_NARROW_FNS(1, 6)
-SGEMM_NARROW_FNS(2, 6)
-SGEMM_NARROW_FNS(3, 6)
-SGEMM_NARROW_FNS(4, 6)
-SGEMM_NARROW_FNS(5, 4)
-SGEMM_NARROW_FNS(6, 4)
-SGEMM_NARROW_FNS(7, 3)
-SGEMM_NARROW_FNS(8, 3)
+SGEMM_NARROW_FNS(1, SGEMM_NARROW_NP_1)
+SGEMM_NARROW_FNS(2, SGEMM_NARROW_NP_2)
+SGEMM_NARROW_FNS(3, SGEMM_NARROW_NP_3)
+SGEMM_NARROW_FNS(4, SGEMM_NARROW_NP_4)
+SGEMM_NARROW_FNS(5, SGEMM_NARROW_NP_5)
+SGEMM_NARROW_FNS(6, SGEMM_NARROW_NP_6)
+SGEMM_NARROW_FNS(7, SGEMM_NARROW_NP_7)
+SGEMM_NARROW_FNS(8, SGEMM_NARROW_NP_8)
 #define SGEMM_NARROW_ROW(ncol, np) {np, sgemm_narrow_##ncol##_group, sgemm_narrow_##ncol##_single}
 static const struct {
   int np;
   sgemm_narrow_fn group, single;
 } sgemm_narrows[8] = {
-    SGEMM_NARROW_ROW(1, 6), SGEMM_NARROW_ROW(2, 6), SGEMM_NARROW_ROW(3, 6),
-    SGEMM_NARROW_ROW(4, 6), SGEMM_NARROW_ROW(5, 4), SGEMM_NARROW_ROW(6, 4),
-    SGEMM_NARROW_ROW(7, 3), SGEMM_NARROW_ROW(8, 3),
+    SGEMM_NARROW_ROW(1, SGEMM_NARROW_NP_1), SGEMM_NARROW_ROW(2, SGEMM_NARROW_NP_2),
+    SGEMM_NARROW_ROW(3, SGEMM_NARROW_NP_3), SGEMM_NARROW_ROW(4, SGEMM_NARROW_NP_4),
+    SGEMM_NARROW_ROW(5, SGEMM_NARROW_NP_5), SGEMM_NARROW_ROW(6, SGEMM_NARROW_NP_6),
+    SGEMM_NARROW_ROW(7, SGEMM_NARROW_NP_7), SGEMM_NARROW_ROW(8, SGEMM_NARROW_NP_8),
 };
 
 /* Narrow N: thread `tid` takes an even share of the A panels and runs the
@@ -259,7 +261,7 @@ static void sgemm_narrow(const sgemm_args *g, int tid, int nth) {
 
 static void sgemm_worker(const sgemm_args *g, int tid, int nth) {
 #if SGEMM_HAVE_NARROW
-  /* The scatter's row offsets are 32-bit. */
+  /* The AVX-512 scatter's row offsets are 32-bit. */
   if (g->N < SGEMM_NARROW_N && g->ldc <= INT_MAX / 16) {
     sgemm_narrow(g, tid, nth);
     return;

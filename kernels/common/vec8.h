@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 #include <string.h>
-#if defined(__FMA__)
+#if defined(__FMA__) || defined(__AVX2__)
 #include <immintrin.h>
 #endif
 
@@ -40,17 +40,40 @@ V8_INLINE v8f v8_clamp(v8f r, v8f lo, v8f hi) {
   return v8_blend(r < hi, r, hi);
 }
 
-/* The first n (0..8) floats at src, zeros after them; nothing past them is read. */
+#if defined(__AVX2__)
+/* Lanes [0, n) as an AVX2 maskload/maskstore mask. */
+V8_INLINE __m256i v8_mask_first(int n) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+#endif
+
+/* The first n (0..8) floats at src, zeros after them; nothing past them is
+ * read (a masked load where AVX2 has one: a variable-length memcpy would be
+ * a call). */
 V8_INLINE v8f v8_load_first(const float *src, int n) {
   v8f v = {0};
-  if (n >= 8) memcpy(&v, src, sizeof v);
-  else if (n > 0) memcpy(&v, src, (size_t)n * sizeof(float));
+  if (n >= 8) {
+    memcpy(&v, src, sizeof v);
+  } else {
+#if defined(__AVX2__)
+    v = (v8f)_mm256_maskload_ps(src, v8_mask_first(n));
+#else
+    for (int i = 0; i < n; i++) v[i] = src[i];
+#endif
+  }
   return v;
 }
 /* Stores the first n (0..8) lanes of v at dst. */
 V8_INLINE void v8_store_first(float *dst, v8f v, int n) {
-  if (n >= 8) memcpy(dst, &v, sizeof v);
-  else if (n > 0) memcpy(dst, &v, (size_t)n * sizeof(float));
+  if (n >= 8) {
+    memcpy(dst, &v, sizeof v);
+  } else {
+#if defined(__AVX2__)
+    _mm256_maskstore_ps(dst, v8_mask_first(n), (__m256)v);
+#else
+    for (int i = 0; i < n; i++) dst[i] = v[i];
+#endif
+  }
 }
 
 /* In-register 8x8 transpose: on return r[j] lane k = r[k] lane j on entry

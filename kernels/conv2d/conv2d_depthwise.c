@@ -15,13 +15,16 @@
  * The span kernel computes 16 outputs a vector with AVX-512 (masked loads
  * and stores for the tail, so nothing is read past the window; stride 2
  * takes the even lanes of two loads); 3x3 with stride 1 or 2 get instances
- * with the filter held in registers. Without AVX-512 it is a plain loop.
+ * with the filter held in registers. Without AVX-512 it computes 8 outputs a
+ * vector the same way (vec8.h).
  * Bias and activation are applied before the single store. */
 #include <stddef.h>
 #include <string.h>
 
 #ifdef __AVX512F__
 #include <immintrin.h>
+#else
+#include "kernels/common/vec8.h"
 #endif
 
 #include "kernels/activation.h"
@@ -77,16 +80,32 @@ DW_INLINE void dw_span(float *restrict out, const float *restrict in, size_t ld,
     _mm512_mask_storeu_ps(out + x, mask, acc);
   }
 }
-#else
+#else /* 8 outputs a vector (vec8.h: AVX2+FMA under -march=native, portable elsewhere) */
+/* The even lanes of the first `lanes` (1..16) floats at p: p[0], p[2], ...,
+ * for stride 2; nothing past them is read. */
+DW_INLINE v8f even_lanes8(const float *p, int lanes) {
+  const v8f a = v8_load_first(p, lanes), b = v8_load_first(p + 8, lanes - 8);
+  return __builtin_shuffle(a, b, (v8i){0, 2, 4, 6, 8, 10, 12, 14});
+}
+
 DW_INLINE void dw_span(float *restrict out, const float *restrict in, size_t ld,
                        const float *restrict f, int nrows, int kw, int sw, int n, float bias,
                        sp_act act) {
-  for (int x = 0; x < n; x++) {
-    float acc = bias;
-    for (int r = 0; r < nrows; r++)
-      for (int t = 0; t < kw; t++)
-        acc += f[r * kw + t] * in[(size_t)r * ld + (size_t)x * (size_t)sw + (size_t)t];
-    out[x] = sp_activate(act, acc);
+  float lo, hi;
+  sp_act_bounds(act, &lo, &hi);
+  const v8f vlo = v8_set1(lo), vhi = v8_set1(hi), vb = v8_set1(bias);
+  for (int x = 0; x < n; x += 8) {
+    const int m = n - x < 8 ? n - x : 8;
+    v8f acc = vb;
+    for (int r = 0; r < nrows; r++) {
+      const float *p = in + (size_t)r * ld + (size_t)x * (size_t)sw;
+      for (int t = 0; t < kw; t++) {
+        const v8f v = sw == 1 ? v8_load_first(p + t, m) : even_lanes8(p + t, 2 * m - 1);
+        acc = v8_fma(v8_set1(f[r * kw + t]), v, acc);
+      }
+    }
+    if (act != SP_ACT_NONE) acc = v8_clamp(acc, vlo, vhi); /* NaN -> lo, as sp_activate */
+    v8_store_first(out + x, acc, m);
   }
 }
 #endif
@@ -193,7 +212,7 @@ static void dw_fill_padded(const float *in, int ih, int iw, const sp_window *w, 
       _mm512_mask_storeu_ps(d + x, m, _mm512_maskz_loadu_ps(m, s + x));
     }
 #else
-    memcpy(d, s, (size_t)iw * sizeof *pad);
+    for (int x = 0; x < iw; x += 8) v8_store_first(d + x, v8_load_first(s + x, iw - x), iw - x);
 #endif
   }
 }
