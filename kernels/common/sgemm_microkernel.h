@@ -195,7 +195,7 @@ SGEMM_ALWAYS_INLINE void sgemm_narrow_avx512(const int ncol, const int np, const
 /* 6 x 16: 12 ymm accumulators + 2 for the B row + 1 broadcast = 15 of 16. */
 #define SGEMM_MR 6
 #define SGEMM_VLEN 8
-#define SGEMM_HAVE_NARROW 1
+#define SGEMM_HAVE_NARROW 0
 #define SGEMM_HAVE_FUSED_PACK 0
 
 /* Lanes [0, n) of an 8-lane maskload/maskstore mask. */
@@ -203,65 +203,10 @@ SGEMM_ALWAYS_INLINE __m256i sgemm_mask8(int n) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
-/* Narrow N, as the AVX-512 set does it: vectors down M, one packed panel
- * column (h <= 6 of 8 lanes) per ymm, each B column broadcast, the whole K
- * in one pass. Only below 8 columns: at 8 the 6 x 8 tile fills every lane,
- * while a panel column fills 6 of 8. No scatter: each finished vector goes
- * out through 8 floats in memory. Measured on an AVX2 EPYC (Zen 3): the
- * 2x2-plane pointwise layers of MobileNet (N = 4). */
-#define SGEMM_NARROW_N 8
-#define SGEMM_PREFETCH_NARROW 128
-/* Panels a group covers for each column count (np * ncol <= 12 of 16 ymm). */
-#define SGEMM_NARROW_NP_1 6
-#define SGEMM_NARROW_NP_2 6
-#define SGEMM_NARROW_NP_3 4
-#define SGEMM_NARROW_NP_4 3
-#define SGEMM_NARROW_NP_5 2
-#define SGEMM_NARROW_NP_6 2
-#define SGEMM_NARROW_NP_7 1
-#define SGEMM_NARROW_NP_8 1
-#define SGEMM_NARROW_IMPL sgemm_narrow_avx2
-SGEMM_ALWAYS_INLINE void sgemm_narrow_avx2(const int ncol, const int np, const int h, int K,
-                                           const float *restrict a, size_t pstride,
-                                           const float *restrict B, int ldb,
-                                           float *restrict c, int ldc, int mr,
-                                           const float *restrict bias, sp_act act) {
-  const __m256i lanes = sgemm_mask8(h);
-  __m256 acc[6][8];
-#pragma GCC unroll 8
-  for (int p = 0; p < np; p++)
-#pragma GCC unroll 8
-    for (int n = 0; n < ncol; n++) acc[p][n] = _mm256_setzero_ps();
-  for (int k = 0; k < K; k++) {
-    const float *bk = B + (size_t)k * (size_t)ldb;
-#pragma GCC unroll 8
-    for (int p = 0; p < np; p++) {
-      _mm_prefetch((const char *)(a + p * pstride + (size_t)(k + SGEMM_PREFETCH_NARROW) * (size_t)h),
-                   _MM_HINT_T0);
-      __m256 av = _mm256_maskload_ps(a + p * pstride + (size_t)k * (size_t)h, lanes);
-#pragma GCC unroll 8
-      for (int n = 0; n < ncol; n++)
-        acc[p][n] = _mm256_fmadd_ps(av, _mm256_broadcast_ss(bk + n), acc[p][n]);
-    }
-  }
-#pragma GCC unroll 8
-  for (int p = 0; p < np; p++) {
-    const int valid = mr - p * h < h ? mr - p * h : h;
-    if (valid <= 0) break;
-    const __m256i m = sgemm_mask8(valid);
-    __m256 bv = bias ? _mm256_maskload_ps(bias + p * h, m) : _mm256_setzero_ps();
-    float *cp = c + (size_t)(p * h) * (size_t)ldc;
-#pragma GCC unroll 8
-    for (int n = 0; n < ncol; n++) {
-      __m256 y = _mm256_add_ps(acc[p][n], bv);
-      if (act != SP_ACT_NONE) y = _mm256_max_ps(y, _mm256_setzero_ps()); /* NaN -> 0 */
-      if (act == SP_ACT_RELU6) y = _mm256_min_ps(y, _mm256_set1_ps(6.0f));
-      float out[8];
-      _mm256_storeu_ps(out, y);
-      for (int r = 0; r < valid; r++) cp[(size_t)r * (size_t)ldc + (size_t)n] = out[r];
-    }
-  }
-}
+/* No narrow-N path: one with vectors down M (as AVX-512 has) measured no
+ * faster at N = 4 on an AVX2 EPYC (Zen 3; bench_sgemm, interleaved with
+ * OpenBLAS: 30-32 against 33-36 GFLOP/s): those layers stream their weights
+ * from L3 at 2 FLOP a byte either way. */
 
 SGEMM_ALWAYS_INLINE void sgemm_tile_avx2(const int h, const int nv, int kc,
                                          const float *restrict a, const float *restrict b,
