@@ -153,6 +153,42 @@ int sp_plan_better(sp_plan_objective obj, double a, double b) {
   return obj == SP_PLAN_MAX_ACCURACY ? a > b + tol : a < b - tol;
 }
 
+void sp_plan_lex_order(sp_plan_objective objective, sp_plan_objective order[3]) {
+  order[0] = objective;
+  switch (objective) {
+    case SP_PLAN_MIN_MEMORY:
+      order[1] = SP_PLAN_MAX_ACCURACY, order[2] = SP_PLAN_MIN_LATENCY;
+      break;
+    case SP_PLAN_MAX_ACCURACY:
+      order[1] = SP_PLAN_MIN_LATENCY, order[2] = SP_PLAN_MIN_MEMORY;
+      break;
+    default:
+      order[1] = SP_PLAN_MAX_ACCURACY, order[2] = SP_PLAN_MIN_MEMORY;
+  }
+}
+
+int sp_plan_lex_better(sp_plan_objective objective, const sp_plan_metrics *a, const sp_plan_metrics *b) {
+  sp_plan_objective order[3];
+  sp_plan_lex_order(objective, order);
+  for (int i = 0; i < 3; i++) {
+    double va = sp_plan_objective_value(order[i], a), vb = sp_plan_objective_value(order[i], b);
+    if (sp_plan_better(order[i], va, vb)) return 1;
+    if (sp_plan_better(order[i], vb, va)) return 0;
+  }
+  return 0;
+}
+
+double sp_plan_option_cost(sp_plan_objective metric, const sp_plan_option *op) {
+  switch (metric) {
+    case SP_PLAN_MIN_MEMORY:
+      return op->weight_bytes + op->workspace_bytes;
+    case SP_PLAN_MAX_ACCURACY:
+      return op->drop;
+    default:
+      return op->latency_ms;
+  }
+}
+
 sp_plan_relevance sp_plan_relevant(const sp_plan_problem *p) {
   sp_plan_relevance r;
   r.latency = p->objective == SP_PLAN_MIN_LATENCY || isfinite(p->bounds.max_latency);

@@ -202,6 +202,8 @@ void sp_ilp_params_init(sp_ilp_params *params) {
   params->prune = 1;
   params->warm_start = 1;
   params->nearest = 1;
+  params->tie_break = 1;
+  params->tie_epsilon = 1e-7;
 }
 
 /* Runs GLPK on the built model and reads the plan back. */
@@ -263,9 +265,7 @@ static sp_status solve(model *m, const sp_ilp_params *params, sp_plan *plan, dou
   return SP_OK;
 }
 
-sp_status sp_plan_ilp_solve(const sp_plan_problem *p, const sp_ilp_params *params, sp_plan *plan) {
-  sp_ilp_params defaults;
-  if (!params) sp_ilp_params_init(&defaults), params = &defaults;
+static sp_status solve_once(const sp_plan_problem *p, const sp_ilp_params *params, sp_plan *plan) {
   sp_status st = sp_plan_problem_validate(p);
   if (st || (st = sp_plan_prepare(plan, p))) return st;
   double t0 = sp_plan_now();
@@ -323,6 +323,46 @@ done:
   free(m.ycol), free(m.xcol), free(m.wcol), free(m.acc), free(m.mark), free(m.ind), free(m.val);
   sp_plan_eval_free(&ev);
   sp_plan_filter_free(&f);
+  plan->solve_s = sp_plan_now() - t0;
+  return st;
+}
+
+/* Turns metric `which` of the plan into a bound of q: no worse than v, within the slack. */
+static void fix_metric(sp_plan_bounds *b, sp_plan_objective which, double v, double eps) {
+  double slack = eps * fmax(1.0, fabs(v));
+  if (which == SP_PLAN_MIN_LATENCY) b->max_latency = fmin(b->max_latency, v + slack);
+  else if (which == SP_PLAN_MIN_MEMORY) b->max_memory = fmin(b->max_memory, v + slack);
+  else b->min_accuracy = fmax(b->min_accuracy, v - slack);
+}
+
+sp_status sp_plan_ilp_solve(const sp_plan_problem *p, const sp_ilp_params *params, sp_plan *plan) {
+  sp_ilp_params defaults;
+  if (!params) sp_ilp_params_init(&defaults), params = &defaults;
+  double t0 = sp_plan_now();
+  sp_status st = solve_once(p, params, plan);
+  if (st || !params->tie_break || plan->result != SP_PLAN_OPTIMAL || !plan->has_plan) return st;
+  /* Lexicographic: each later stage keeps the earlier metrics at their
+   * optimum, so its plan is never worse in them; a stage that does not end
+   * optimal (time limit) leaves the plan of the stage before. */
+  sp_plan_objective order[3];
+  sp_plan_lex_order(p->objective, order);
+  sp_plan_problem q = *p; /* shares the arrays; only bounds and objective differ */
+  sp_ilp_params sub = *params;
+  sub.tie_break = 0;
+  sub.nearest = 0;
+  for (int stage = 1; stage < 3 && !st; stage++) {
+    fix_metric(&q.bounds, order[stage - 1], sp_plan_objective_value(order[stage - 1], &plan->metrics),
+               params->tie_epsilon);
+    q.objective = order[stage];
+    sub.time_limit_s = params->time_limit_s - (sp_plan_now() - t0);
+    if (sub.time_limit_s <= 0) break;
+    sp_plan next = {0};
+    st = solve_once(&q, &sub, &next);
+    int better = !st && next.result == SP_PLAN_OPTIMAL && next.has_plan;
+    if (better) st = sp_plan_store(plan, p, next.option);
+    sp_plan_free(&next);
+    if (!better) break;
+  }
   plan->solve_s = sp_plan_now() - t0;
   return st;
 }

@@ -60,6 +60,7 @@ sp_status sp_plan_nearest_bounds(const sp_plan_problem *p, const sp_ilp_params *
   else
     sp_ilp_params_init(&aux);
   aux.nearest = 0;
+  aux.tie_break = 0; /* only the relaxed metric's optimum is wanted */
   memset(nearest, 0, sizeof *nearest);
   sp_status st = sp_plan_problem_validate(p);
   if (st) return st;

@@ -28,6 +28,20 @@ sp_status sp_plan_prepare(sp_plan *plan, const sp_plan_problem *p);
  * has_plan = 1). Fails when the choice is inconsistent. */
 sp_status sp_plan_store(sp_plan *plan, const sp_plan_problem *p, const int *option);
 
+/* Plans are ranked lexicographically (issue #21): the objective first, then
+ * accuracy (highest), then the remaining one of latency and memory (least);
+ * the objective accuracy is followed by latency, then memory. order[0] is
+ * the objective. */
+void sp_plan_lex_order(sp_plan_objective objective, sp_plan_objective order[3]);
+
+/* Whether metrics a rank before b in that order: better in the first metric
+ * that differs by more than the tolerance of sp_plan_better. */
+int sp_plan_lex_better(sp_plan_objective objective, const sp_plan_metrics *a, const sp_plan_metrics *b);
+
+/* An option's own share of a metric, for ranking options that tie: its drop
+ * (accuracy), latency, or weight + workspace bytes (memory). Smaller is better. */
+double sp_plan_option_cost(sp_plan_objective metric, const sp_plan_option *op);
+
 /* Additive tolerance for comparing against a bound of this value. */
 double sp_plan_tol(double bound);
 

@@ -15,14 +15,23 @@ typedef struct sp_ilp_params {
   int warm_start;      /* 1: give GLPK the greedy plan as first incumbent (default 1) */
   int nearest;         /* 1: on infeasibility, solve the auxiliary ILPs that find
                         * the nearest feasible bounds (default 1) */
+  int tie_break;       /* 1: among plans equal in the objective, the best for the
+                        * user (sp_plan_lex_order: then accuracy, then latency or
+                        * memory), by solving again with each metric fixed at
+                        * its optimum (default 1) */
+  double tie_epsilon;  /* relative slack of that fixing: "equal" means within
+                        * tie_epsilon * max(1, |optimum|) (default 1e-7) */
 } sp_ilp_params;
 
 void sp_ilp_params_init(sp_ilp_params *params);
 
 /* Solves the formulation of DESIGN.md ("Planner formulation") to proven
  * optimality (MIP gap 0) unless the time limit stops it: then result is
- * SP_PLAN_TIME_LIMIT with the incumbent (if any) and plan->gap. params may
- * be NULL for the defaults. */
+ * SP_PLAN_TIME_LIMIT with the incumbent (if any) and plan->gap. With
+ * tie_break, an optimal plan is then made lexicographically optimal: the
+ * objective is fixed at its optimum (within tie_epsilon) and the next metric
+ * of sp_plan_lex_order optimised, twice; plan->bound and plan->gap are the
+ * first solve's. params may be NULL for the defaults. */
 sp_status sp_plan_ilp(const sp_plan_problem *p, const sp_ilp_params *params, sp_plan *plan);
 
 /* Baseline: each layer's best option on its own (ignoring transitions and

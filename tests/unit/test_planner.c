@@ -109,8 +109,10 @@ static void check_nearest(const sp_plan_problem *p, const sp_plan *ilp, int seed
 }
 
 static void test_random_small(void) {
-  int n = 0, optimal = 0, infeasible = 0, chains = 0, greedy_ok = 0, greedy_worse = 0, nearest = 0;
-  sp_ilp_params plain;
+  int n = 0, optimal = 0, infeasible = 0, chains = 0, greedy_ok = 0, greedy_worse = 0, nearest = 0, ties = 0;
+  sp_ilp_params plain, untied;
+  sp_ilp_params_init(&untied);
+  untied.tie_break = 0;
   sp_ilp_params_init(&plain);
   plain.prune = 0;
   plain.warm_start = 0;
@@ -123,9 +125,10 @@ static void test_random_small(void) {
       CHECK_MSG(0, "seed %d: %s", seed, sp_last_error());
       continue;
     }
-    sp_plan e = {0}, ilp = {0}, g = {0}, d = {0}, raw = {0};
+    sp_plan e = {0}, ilp = {0}, g = {0}, d = {0}, raw = {0}, first = {0};
     CHECK(sp_plan_exhaustive(&p, 1e7, &e) == SP_OK);
     CHECK(sp_plan_ilp(&p, NULL, &ilp) == SP_OK);
+    CHECK(sp_plan_ilp(&p, &untied, &first) == SP_OK);
     CHECK(sp_plan_greedy(&p, &g) == SP_OK);
     n++;
     CHECK_MSG(ilp.result == e.result, "seed %d: ILP %s, exhaustive %s", seed,
@@ -137,6 +140,17 @@ static void test_random_small(void) {
       check_plan(&p, &ilp, "ilp", seed);
       check_plan(&p, &e, "exhaustive", seed);
       CHECK(ilp.gap == 0 && ilp.options_used <= ilp.options_total);
+      /* ties in the objective are broken the same way: the plans agree in
+       * every metric, not just the objective (issue #21) */
+      CHECK_MSG(close_rel(ilp.metrics.latency_ms, e.metrics.latency_ms, 1e-6) &&
+                    close_rel(ilp.metrics.peak_bytes, e.metrics.peak_bytes, 1e-6) &&
+                    close_rel(ilp.metrics.accuracy, e.metrics.accuracy, 1e-6),
+                "seed %d (%s): ILP %.9g ms %.9g B %.9g%%, exhaustive %.9g ms %.9g B %.9g%%", seed,
+                sp_plan_objective_name(p.objective), ilp.metrics.latency_ms, ilp.metrics.peak_bytes,
+                ilp.metrics.accuracy, e.metrics.latency_ms, e.metrics.peak_bytes, e.metrics.accuracy);
+      ties += !close_rel(ilp.metrics.latency_ms, first.metrics.latency_ms, 1e-6) ||
+              !close_rel(ilp.metrics.peak_bytes, first.metrics.peak_bytes, 1e-6) ||
+              !close_rel(ilp.metrics.accuracy, first.metrics.accuracy, 1e-6);
     }
     if (e.result == SP_PLAN_INFEASIBLE && ilp.result == SP_PLAN_INFEASIBLE) {
       infeasible++;
@@ -169,14 +183,15 @@ static void test_random_small(void) {
                 "seed %d: unpruned ILP %s %.9g", seed, sp_plan_result_name(raw.result), raw.objective);
     }
     sp_plan_free(&e), sp_plan_free(&ilp), sp_plan_free(&g), sp_plan_free(&d), sp_plan_free(&raw);
+    sp_plan_free(&first);
     sp_plan_problem_free(&p);
   }
   printf(
       "random small instances: %d (%d optimal, %d infeasible with %d nearest bounds, %d chains); "
-      "greedy feasible on %d, worse than the ILP on %d\n",
-      n, optimal, infeasible, nearest, chains, greedy_ok, greedy_worse);
+      "greedy feasible on %d, worse than the ILP on %d; ties broken by the second or third metric on %d\n",
+      n, optimal, infeasible, nearest, chains, greedy_ok, greedy_worse, ties);
   CHECK(n >= 300 && optimal >= 100 && infeasible >= 40 && chains >= 100 && nearest >= 40 &&
-        greedy_worse >= 20);
+        greedy_worse >= 20 && ties >= 5);
 }
 
 /* Larger chains than enumeration can take: the DP and the ILP agree. */
@@ -333,6 +348,49 @@ static void test_nearest_message(void) {
   sp_plan_problem_free(&p);
 }
 
+/* Plans equal in the objective: the solvers return the one best for the
+ * user (issue #21). Layer 0 has a "ternary" option that runs the dense kernel
+ * (as fast and as big as dense, but with a drop) listed first, a dense one,
+ * and a slower dense one of the same size; layer 1 a slow and a fast option
+ * of the same size. Whatever the objective, the answer is dense and fast. */
+static void test_ties(void) {
+  sp_plan_problem p;
+  CHECK(sp_plan_problem_init(&p, 2, 2, 1) == SP_OK);
+  CHECK(sp_plan_group_init(&p, 0, 1) == SP_OK && sp_plan_group_init(&p, 1, 1) == SP_OK);
+  p.base_accuracy = 90;
+  const int pred[1] = {0};
+  CHECK(sp_plan_layer_init(&p, 0, 0, 1, 0, NULL, 3, 0) == SP_OK);
+  CHECK(sp_plan_layer_init(&p, 1, 1, 1, 1, pred, 2, 0) == SP_OK);
+  /* latency, weights, drop */
+  const double o0[3][3] = {{1.0, 100, 0.5}, {1.0, 100, 0}, {3.0, 100, 0}}, o1[2][3] = {{5.0, 50, 0}, {2.0, 50, 0}};
+  for (int o = 0; o < 3; o++)
+    p.layers[0].opt[o].latency_ms = o0[o][0], p.layers[0].opt[o].weight_bytes = o0[o][1],
+    p.layers[0].opt[o].drop = o0[o][2];
+  for (int o = 0; o < 2; o++)
+    p.layers[1].opt[o].latency_ms = o1[o][0], p.layers[1].opt[o].weight_bytes = o1[o][1];
+  p.layers[0].act_bytes[0] = p.layers[1].act_bytes[0] = 10;
+  sp_ilp_params untied;
+  sp_ilp_params_init(&untied);
+  untied.tie_break = 0;
+  for (int obj = 0; obj < 3; obj++) {
+    p.objective = (sp_plan_objective)obj;
+    sp_plan ilp = {0}, ex = {0}, un = {0};
+    CHECK(sp_plan_ilp(&p, NULL, &ilp) == SP_OK && sp_plan_exhaustive(&p, 1e6, &ex) == SP_OK);
+    CHECK(sp_plan_ilp(&p, &untied, &un) == SP_OK);
+    CHECK_MSG(ilp.has_plan && ilp.option[0] == 1 && ilp.option[1] == 1, "%s: ILP picks %d %d",
+              sp_plan_objective_name(p.objective), ilp.option[0], ilp.option[1]);
+    CHECK_MSG(ex.has_plan && ex.option[0] == 1 && ex.option[1] == 1, "%s: exhaustive picks %d %d",
+              sp_plan_objective_name(p.objective), ex.option[0], ex.option[1]);
+    CHECK(ilp.metrics.accuracy == 90 && ilp.metrics.latency_ms == 3.0 && ilp.gap == 0);
+    /* without the extra solves, dominance pruning alone still never keeps
+     * the "ternary" twin over its dense one */
+    if (p.objective == SP_PLAN_MIN_LATENCY)
+      CHECK_MSG(un.has_plan && un.option[0] == 1, "untied ILP picks %d", un.option[0]);
+    sp_plan_free(&ilp), sp_plan_free(&ex), sp_plan_free(&un);
+  }
+  sp_plan_problem_free(&p);
+}
+
 typedef struct mutation {
   const char *what, *expect1, *expect2;
 } mutation;
@@ -460,6 +518,7 @@ static void test_time_limit(void) {
 
 int main(void) {
   test_hand_metrics();
+  test_ties();
   test_nearest_message();
   test_malformed();
   test_random_small();
