@@ -197,6 +197,15 @@ sp_plan_relevance sp_plan_relevant(const sp_plan_problem *p) {
   return r;
 }
 
+int sp_plan_accuracy_warning(const sp_plan_problem *p, const sp_plan_metrics *m, char *out, int size) {
+  if (!(m->accuracy < 0)) return 0;
+  snprintf(out, (size_t)size,
+           "the predicted accuracy %.2f%% is meaningless: the additive model summed %.2f pp of drops from a "
+           "baseline of %.2f%%; bound it with --min-accuracy",
+           m->accuracy, p->base_accuracy - m->accuracy, p->base_accuracy);
+  return 1;
+}
+
 void sp_plan_free(sp_plan *plan) {
   free(plan->option);
   free(plan->keep);

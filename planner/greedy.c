@@ -62,8 +62,8 @@ static void give_up(sp_plan *plan, const sp_plan_problem *p, const sp_plan_metri
     n += snprintf(msg + n, size - (size_t)n, " accuracy >= %.2f%% (reached %.2f%%)", b->min_accuracy,
                   m->accuracy);
   if (m->peak_bytes > b->max_memory + sp_plan_tol(b->max_memory) && n < (int)size)
-    n += snprintf(msg + n, size - (size_t)n, " memory <= %.2f MB (reached %.2f MB)", b->max_memory / 1e6,
-                  m->peak_bytes / 1e6);
+    n += snprintf(msg + n, size - (size_t)n, " memory <= %.2f MB (reached %.2f MB)", sp_plan_mb(b->max_memory),
+                  sp_plan_mb(m->peak_bytes));
   if (m->latency_ms > b->max_latency + sp_plan_tol(b->max_latency) && n < (int)size)
     snprintf(msg + n, size - (size_t)n, " latency <= %.3f ms (reached %.3f ms)", b->max_latency,
              m->latency_ms);

@@ -57,9 +57,14 @@ sp_status sp_plan_chain_dp(const sp_plan_problem *p, long max_labels, sp_plan *p
  * kept, by auxiliary ILPs (max accuracy within the memory and latency
  * bounds, min memory at the accuracy and latency bounds, min latency at the
  * accuracy and memory bounds), and a one-line message such as
- * "infeasible: at most 88.10% accuracy within 10.00 MB; at least 14.20 MB
- * for 92.00%" (MB = 10^6 bytes; accuracy rounded down, memory and latency
- * up, so that the printed bounds are feasible). */
+ * "no plan meets the bounds: at most 88.10% accuracy within 10.00 MB; at
+ * least 14.20 MB for 92.00%" (MB = 2^20 bytes, SP_PLAN_MB; accuracy rounded
+ * down, memory and latency up, so that the printed bounds are feasible).
+ * Where the other bounds conflict without one, the message gives their own
+ * nearest values with only the third kept ("even without the accuracy bound
+ * the others conflict: at least 30.00 MB within 5.000 ms, at least 10.000 ms
+ * within 10.00 MB"), from nearest->pair. The ILP's message on an infeasible
+ * problem is this one. */
 sp_status sp_plan_nearest_bounds(const sp_plan_problem *p, const sp_ilp_params *params,
                                  sp_plan_nearest *nearest, char *message, int message_size);
 

@@ -9,6 +9,11 @@
 
 #include "engine/status.h"
 
+/* Memory in every planner flag, message, table and file: MB = 2^20 bytes
+ * (MiB), one definition (issue #21). */
+#define SP_PLAN_MB 1048576.0
+static inline double sp_plan_mb(double bytes) { return bytes / SP_PLAN_MB; }
+
 #define SP_PLAN_MAX_PRED 2 /* inputs of a layer (a residual add has 2), as SP_MAX_INPUTS */
 #define SP_PLAN_MAX_RES 8  /* residencies: 0 = host, 1.. = devices (and layouts) */
 #define SP_PLAN_NAME_MAX 64
@@ -116,6 +121,12 @@ typedef struct sp_plan_nearest {
   double max_accuracy; /* percent */
   double min_memory;   /* bytes */
   double min_latency;  /* ms */
+  /* Where relaxing one bound w is not enough (the others conflict among
+   * themselves): pair[u][v] is metric u's best value with bounds w and u
+   * relaxed and bound v alone kept (v == u: no bound kept); have_pair says
+   * which exist. Indices 0 accuracy, 1 memory, 2 latency. */
+  int have_pair[3][3];
+  double pair[3][3];
 } sp_plan_nearest;
 
 typedef struct sp_plan {
@@ -170,6 +181,12 @@ double sp_plan_objective_value(sp_plan_objective obj, const sp_plan_metrics *m);
 
 /* Whether objective value a is better than b by more than the tolerance. */
 int sp_plan_better(sp_plan_objective obj, double a, double b);
+
+/* When the additive accuracy model predicts less than 0% for metrics m
+ * (possible without --min-accuracy: the drops of many compressions summed),
+ * writes a one-line warning naming the prediction, the summed drops and the
+ * baseline into out and returns 1; else returns 0. */
+int sp_plan_accuracy_warning(const sp_plan_problem *p, const sp_plan_metrics *m, char *out, int size);
 
 /* Frees a plan's arrays and zeroes it. A plan must start zeroed ({0}) or
  * come from a solver, which frees and refills it. */

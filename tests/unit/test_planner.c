@@ -81,6 +81,10 @@ static double printed(const char *message, int which) {
   for (const char *at = message; (at = strstr(at, key)); at++) {
     double v;
     char u[4] = "";
+    /* skip the clauses about other bounds in conflict ("even without ...") */
+    const char *clause = at;
+    while (clause > message && clause[-1] != ';' && clause[-1] != ':') clause--;
+    if (clause - message >= 9 && !strncmp(clause - 9, "conflict:", 9)) continue;
     if (sscanf(at + strlen(key), "%lf%3s", &v, u) == 2 && strcmp(u, unit) == 0) return v;
   }
   return NAN;
@@ -90,7 +94,7 @@ static double printed(const char *message, int which) {
  * slightly stricter one is not. */
 static void check_nearest(const sp_plan_problem *p, const sp_plan *ilp, int seed) {
   const sp_plan_nearest *n = &ilp->nearest;
-  CHECK_MSG(strncmp(ilp->message, "infeasible:", 11) == 0, "seed %d: message '%s'", seed, ilp->message);
+  CHECK_MSG(strncmp(ilp->message, "no plan meets the bounds:", 25) == 0, "seed %d: message '%s'", seed, ilp->message);
   int have[3] = {n->have_accuracy, n->have_memory, n->have_latency};
   double value[3] = {n->max_accuracy, n->min_memory, n->min_latency};
   double step[3] = {-1e-4, 1e-4 * fmax(1, n->min_memory), 1e-4 * fmax(1e-3, n->min_latency)};
@@ -102,7 +106,7 @@ static void check_nearest(const sp_plan_problem *p, const sp_plan *ilp, int seed
               "seed %d: nearest bound %d (%g) is not the nearest", seed, w, value[w]);
     /* The printed number, parsed back, is achievable too. */
     double shown = printed(ilp->message, w);
-    if (w == 1) shown *= 1e6;
+    if (w == 1) shown *= SP_PLAN_MB; /* MB = 2^20 bytes, as the flags */
     CHECK_MSG(!isnan(shown) && exhaustive_with(p, w, shown) == SP_PLAN_OPTIMAL,
               "seed %d: printed bound %d (%g) in '%s' not achievable", seed, w, shown, ilp->message);
   }
@@ -326,23 +330,66 @@ static void test_nearest_message(void) {
       op->keep_in = l ? k : 0;
       op->keep_out = l ? 0 : k;
       op->latency_ms = k ? 1 : 2;
-      op->weight_bytes = k ? 5e6 : 10e6;
+      op->weight_bytes = (k ? 5 : 10) * SP_PLAN_MB;
     }
   p.bounds.min_accuracy = 91;
-  p.bounds.max_memory = 15e6;
+  p.bounds.max_memory = 15 * SP_PLAN_MB; /* printed as 15.00 MB: one MB, 2^20 bytes, everywhere */
   sp_plan plan = {0};
   CHECK(sp_plan_ilp(&p, NULL, &plan) == SP_OK);
   CHECK(plan.result == SP_PLAN_INFEASIBLE && !plan.has_plan);
   CHECK_MSG(
       strcmp(plan.message,
-             "infeasible: at most 90.00% accuracy within 15.00 MB; at least 20.00 MB for 91.00%") == 0,
+             "no plan meets the bounds: at most 90.00% accuracy within 15.00 MB; at least 20.00 MB for 91.00%") == 0,
       "'%s'", plan.message);
   p.bounds.max_latency = 4;
   CHECK(sp_plan_ilp(&p, NULL, &plan) == SP_OK);
   CHECK_MSG(strcmp(plan.message,
-                   "infeasible: at most 90.00% accuracy within 15.00 MB and 4.000 ms; "
+                   "no plan meets the bounds: at most 90.00% accuracy within 15.00 MB and 4.000 ms; "
                    "at least 20.00 MB for 91.00% within 4.000 ms; "
-                   "no plan meets the other bounds even without the latency bound") == 0,
+                   "even without the latency bound the others conflict: "
+                   "at most 90.00% accuracy within 15.00 MB, at least 20.00 MB for 91.00%") == 0,
+            "'%s'", plan.message);
+  /* the CLI prints the planner's message (no second copy): the same text for
+   * the other solvers, computed on demand */
+  char again[512];
+  sp_plan_nearest n;
+  CHECK(sp_plan_nearest_bounds(&p, NULL, &n, again, (int)sizeof again) == SP_OK && !strcmp(again, plan.message));
+  sp_plan_free(&plan);
+  sp_plan_problem_free(&p);
+}
+
+/* Three bounds that conflict pairwise: relaxing any one leaves two that no
+ * plan meets, and the message still gives numbers (issue #21). One layer:
+ * accurate but big and slow, small but inaccurate and slow, fast but
+ * inaccurate and big. */
+static void test_nearest_three_way(void) {
+  sp_plan_problem p;
+  CHECK(sp_plan_problem_init(&p, 2, 1, 1) == SP_OK);
+  CHECK(sp_plan_group_init(&p, 0, 1) == SP_OK && sp_plan_group_init(&p, 1, 1) == SP_OK);
+  CHECK(sp_plan_layer_init(&p, 0, 0, 1, 0, NULL, 3, 0) == SP_OK);
+  p.base_accuracy = 92;
+  const double o[3][3] = {{10, 30, 0}, {10, 5, 5}, {1, 30, 5}}; /* ms, MB, drop */
+  for (int k = 0; k < 3; k++)
+    p.layers[0].opt[k].latency_ms = o[k][0], p.layers[0].opt[k].weight_bytes = o[k][1] * SP_PLAN_MB,
+    p.layers[0].opt[k].drop = o[k][2];
+  p.bounds = (sp_plan_bounds){.min_accuracy = 91, .max_memory = 10 * SP_PLAN_MB, .max_latency = 5};
+  sp_plan plan = {0};
+  CHECK(sp_plan_ilp(&p, NULL, &plan) == SP_OK && plan.result == SP_PLAN_INFEASIBLE);
+  CHECK(!plan.nearest.have_accuracy && !plan.nearest.have_memory && !plan.nearest.have_latency);
+  CHECK_MSG(!strcmp(plan.message,
+                    "no plan meets the bounds: "
+                    "even without the accuracy bound the others conflict: at least 30.00 MB within 5.000 ms, "
+                    "at least 10.000 ms within 10.00 MB; "
+                    "even without the memory bound the others conflict: at most 87.00% accuracy within 5.000 ms, "
+                    "at least 10.000 ms for 91.00%; "
+                    "even without the latency bound the others conflict: at most 87.00% accuracy within 10.00 MB, "
+                    "at least 30.00 MB for 91.00%"),
+            "'%s'", plan.message);
+  /* a bound no plan meets alone: its best with no bound at all */
+  p.bounds = (sp_plan_bounds){.min_accuracy = 91, .max_memory = INFINITY, .max_latency = 0.5};
+  CHECK(sp_plan_ilp(&p, NULL, &plan) == SP_OK && plan.result == SP_PLAN_INFEASIBLE);
+  CHECK_MSG(!strcmp(plan.message, "no plan meets the bounds: even without the accuracy bound the others conflict: "
+                                  "at least 1.000 ms with no other bound; at least 10.000 ms for 91.00%"),
             "'%s'", plan.message);
   sp_plan_free(&plan);
   sp_plan_problem_free(&p);
@@ -520,6 +567,7 @@ int main(void) {
   test_hand_metrics();
   test_ties();
   test_nearest_message();
+  test_nearest_three_way();
   test_malformed();
   test_random_small();
   test_chain_dp_vs_ilp();
