@@ -122,6 +122,20 @@ static sp_status bounds_init(dp *d) {
 
 static int state_of(const sp_plan_problem *p, int k, int r) { return k * (p->n_res + 1) + r; }
 
+/* In a chain each tensor has one reader: the copy of layer l's input (at
+ * keep level k, from residency r; r == n_res: the network input, on the
+ * host) to op's residency, and for the last layer its output's to the host. */
+static double copy_in(const sp_plan_problem *p, int l, int k, int r, const sp_plan_option *op) {
+  int R = p->n_res, b = op->residency;
+  double ms = 0;
+  if (r == R && b != 0 && p->input_copy) ms += p->input_copy[b];
+  const double *c = l > 0 ? p->layers[l - 1].copy : NULL;
+  if (r < R && r != b && c) ms += c[(k * R + r) * R + b];
+  c = p->layers[l].copy;
+  if (l == p->n_layers - 1 && b != 0 && c) ms += c[(op->keep_out * R + b) * R + 0];
+  return ms;
+}
+
 /* Extends every label of `cur` (states at layer l's input) by layer l's
  * options into `next`. */
 static int extend(dp *d, int l, vec *cur, vec *next) {
@@ -140,7 +154,7 @@ static int extend(dp *d, int l, vec *cur, vec *next) {
           label c = d->arena[s->v[i]];
           c.parent = s->v[i];
           c.option = o;
-          c.lat += op->latency_ms + (r < R && ly->trans[0] ? ly->trans[0][r * R + op->residency] : 0);
+          c.lat += op->latency_ms + copy_in(p, l, k, r, op);
           c.drop += op->drop + (ly->g_out != ly->g_in ? p->groups[ly->g_out].drop[op->keep_out] : 0);
           c.w += op->weight_bytes;
           c.mloc = fmax(c.mloc, act_in + ly->act_bytes[op->keep_out] + op->workspace_bytes);

@@ -25,9 +25,14 @@ static void plan_vector(const model *m, const int *option, const int *keep, cons
     const sp_plan_option *op = &ly->opt[option[l]];
     x[opt_col(m, l, option[l])] = 1;
     wsum += op->weight_bytes * MB;
-    for (int i = 0, w; i < ly->n_pred; i++)
-      if ((w = m->wcol[l * SP_PLAN_MAX_PRED + i]))
-        x[w + p->layers[ly->pred[i]].opt[option[ly->pred[i]]].residency * p->n_res + op->residency] = 1;
+    int R = p->n_res, z = ly->n_pred ? 0 : m->zcol[0];
+    if (z && op->residency) x[z + op->residency] = 1;
+    for (int i = 0, w; i < ly->n_pred; i++) {
+      const sp_plan_option *q = &p->layers[ly->pred[i]].opt[option[ly->pred[i]]];
+      int j = (q->keep_out * R + q->residency) * R + op->residency;
+      if ((w = m->wcol[l * SP_PLAN_MAX_PRED + i])) x[w + j] = 1;
+      if ((z = m->zcol[ly->pred[i] + 1]) && q->residency != op->residency) x[z + j] = 1;
+    }
   }
   if (m->wtot) x[m->wtot] = wsum;
   if (m->pcol) x[m->pcol] = met->peak_bytes * MB;

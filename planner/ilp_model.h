@@ -16,7 +16,10 @@ typedef struct model {
   glp_prob *lp;
   int *ycol;      /* [G] column of y[g,0]; y[g,k] = ycol[g] + k */
   int *xcol;      /* [options] column of x, 0 for pruned options */
-  int *wcol;      /* [L * MAX_PRED] column of w[e,0,0], 0 for free edges */
+  const sp_plan_eval *ev; /* liveness and each tensor's readers */
+  int *wcol;      /* [L * MAX_PRED] column of w[e,0,0,0] (keep, from, to), 0 for free edges */
+  int *zcol;      /* [L + 1] tensor t's z[t,0,0,0] at zcol[t + 1] (t = -1: the network
+                   * input, z[b] only), 0 unless it has several costed readers */
   int wtot, pcol; /* total weights (MB) and peak memory columns, 0 if absent */
   int ncols;
   double *acc; /* dense accumulator of the row being built */

@@ -14,12 +14,21 @@ typedef struct sp_plan_eval {
   int *keep;      /* [G] scratch */
   double *diff;   /* [L+1] activation bytes entering/leaving the live set */
   double *step;   /* [L] memory at each step of the last plan run */
+  int *cons_first, *cons; /* readers of tensor t (t = -1: the network input, else a
+                           * layer's output): cons[cons_first[t+1]..cons_first[t+2]) */
 } sp_plan_eval;
 
 sp_status sp_plan_eval_init(sp_plan_eval *e, const sp_plan_problem *p);
 void sp_plan_eval_free(sp_plan_eval *e);
 /* As sp_plan_evaluate; `keep` may be NULL. */
 sp_status sp_plan_eval_run(sp_plan_eval *e, const int *option, int *keep, sp_plan_metrics *m);
+
+/* The copy time of tensor t (-1: the network input, else layer t's output)
+ * when each layer l runs option[l], except layer `moved` (-1: none), which
+ * runs option `to`: once per residency other than the tensor's own that a
+ * reader runs on (and the host, for the last layer's output), as the
+ * executor copies. Every reader and t's producer must have an option. */
+double sp_plan_copy_ms(const sp_plan_eval *e, int t, const int *option, int moved, int to);
 
 /* Frees and reallocates plan's arrays for p and resets every field. */
 sp_status sp_plan_prepare(sp_plan *plan, const sp_plan_problem *p);

@@ -38,10 +38,14 @@ int sp_plan_ls_best_compatible(const sp_plan_ls *ls, int l, const int *keep, con
     const sp_plan_option *op = &ly->opt[o];
     if (op->keep_in != keep[ly->g_in] || op->keep_out != keep[ly->g_out] || !usable(ls, l, o)) continue;
     double cost = sp_plan_own_score(p, op);
-    for (int i = 0; i < ly->n_pred && p->objective == SP_PLAN_MIN_LATENCY; i++)
-      if (ly->trans[i] && option[ly->pred[i]] >= 0)
-        cost += ly->trans[i][p->layers[ly->pred[i]].opt[option[ly->pred[i]]].residency * p->n_res +
-                             op->residency];
+    int R = p->n_res;
+    for (int i = 0; i < ly->n_pred && p->objective == SP_PLAN_MIN_LATENCY; i++) {
+      const sp_plan_layer *q = &p->layers[ly->pred[i]];
+      if (!q->copy || option[ly->pred[i]] < 0) continue;
+      const sp_plan_option *qo = &q->opt[option[ly->pred[i]]];
+      if (qo->residency != op->residency) cost += q->copy[(qo->keep_out * R + qo->residency) * R + op->residency];
+    }
+    if (!ly->n_pred && p->input_copy && p->objective == SP_PLAN_MIN_LATENCY) cost += p->input_copy[op->residency];
     if (best < 0 || cost < best_cost || (cost == best_cost && sp_plan_own_better(p, op, &ly->opt[best])))
       best = o, best_cost = cost;
   }
@@ -106,20 +110,13 @@ static void option_move(const sp_plan_ls *ls, int l, int o, sp_plan_metrics *m) 
   const sp_plan_problem *p = ls->p;
   const sp_plan_layer *ly = &p->layers[l];
   const sp_plan_option *a = &ly->opt[ls->option[l]], *b = &ly->opt[o];
-  int R = p->n_res;
   double dt = 0;
-  for (int i = 0; i < ly->n_pred; i++)
-    if (ly->trans[i]) {
-      int r = p->layers[ly->pred[i]].opt[ls->option[ly->pred[i]]].residency;
-      dt += ly->trans[i][r * R + b->residency] - ly->trans[i][r * R + a->residency];
-    }
-  for (int j = ls->succ_first[l]; j < ls->succ_first[l + 1]; j++) {
-    int c = ls->succ[j] / SP_PLAN_MAX_PRED, i = ls->succ[j] % SP_PLAN_MAX_PRED;
-    const double *t = p->layers[c].trans[i];
-    if (t) {
-      int r = p->layers[c].opt[ls->option[c]].residency;
-      dt += t[b->residency * R + r] - t[a->residency * R + r];
-    }
+  /* the copies of l's output and of each tensor it reads */
+  if (a->residency != b->residency || a->keep_out != b->keep_out)
+    dt += sp_plan_copy_ms(&ls->ev, l, ls->option, l, o) - sp_plan_copy_ms(&ls->ev, l, ls->option, -1, 0);
+  for (int i = 0; i < (ly->n_pred ? ly->n_pred : 1) && a->residency != b->residency; i++) {
+    int t = ly->n_pred ? ly->pred[i] : -1;
+    dt += sp_plan_copy_ms(&ls->ev, t, ls->option, l, o) - sp_plan_copy_ms(&ls->ev, t, ls->option, -1, 0);
   }
   double dw = b->weight_bytes - a->weight_bytes;
   double others = ls->top != l ? ls->step[ls->top] : ls->top2 >= 0 ? ls->step[ls->top2] : -INFINITY;

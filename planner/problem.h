@@ -49,12 +49,13 @@ typedef struct sp_plan_layer {
   int g_in, g_out;            /* channel groups of its input and its output */
   int n_pred;                 /* 0 for a layer reading the network input */
   int pred[SP_PLAN_MAX_PRED]; /* producers, earlier layers; their g_out must be g_in */
-  /* Per predecessor, [n_res * n_res] row-major: ms to bring pred's output from
-   * residency a (pred's option) to b (this layer's option) at trans[a*n_res+b];
-   * NULL means free. One matrix per residency pair, not per keep level: a
-   * transfer of a pruned tensor is costed as the unpruned one (the profiler
-   * measures the unpruned tensor). */
-  double *trans[SP_PLAN_MAX_PRED];
+  /* Copies of this layer's output, as the executor makes them: once per
+   * residency that one of its consumers runs on (and, for the last layer,
+   * the network's output, once to the host), then reused. copy[(k * n_res +
+   * a) * n_res + b] is the ms to copy it at keep level k of g_out from
+   * residency a (this layer's option) to b, for a != b (a == b is never
+   * paid); [groups[g_out].n_keep * n_res * n_res], NULL means free. */
+  double *copy;
   double *act_bytes;   /* [groups[g_out].n_keep] output bytes per keep level */
   int n_opt;           /* >= 1 */
   sp_plan_option *opt; /* [n_opt] */
@@ -73,7 +74,8 @@ typedef struct sp_plan_bounds {
   double max_latency;  /* ms; INFINITY: none */
 } sp_plan_bounds;
 
-/* Memory model: at step s (layer s running) the memory is every chosen
+/* The last layer's output is the network's output: it ends on the host.
+ * Memory model: at step s (layer s running) the memory is every chosen
  * weight + every live activation + step s's workspace; the peak is the max
  * over steps. A layer's output is live from its own step to its last
  * consumer's step (the last layer's output to the end, i.e. its own step);
@@ -88,8 +90,11 @@ typedef struct sp_plan_problem {
   int n_res;             /* residencies 0..n_res-1, 1..SP_PLAN_MAX_RES */
   double input_bytes;    /* the network input, read by layers with n_pred == 0;
                           * their g_in must be a group with the one level 1.0.
-                          * It has no residency: moving it to a device (and the
-                          * output back) belongs in those layers' option latency. */
+                          * It starts on the host (residency 0). */
+  double *input_copy;    /* [n_res] ms to copy the network input from the host
+                          * to residency b (once per residency its readers run
+                          * on; [0] is unused), or NULL: free. Allocated by
+                          * sp_plan_problem_init when n_res > 1. */
   double base_accuracy;  /* percent, of the uncompressed network */
   sp_plan_bounds bounds;
   sp_plan_objective objective;
@@ -155,8 +160,9 @@ sp_status sp_plan_problem_init(sp_plan_problem *p, int n_groups, int n_layers, i
 sp_status sp_plan_group_init(sp_plan_problem *p, int g, int n_keep);
 
 /* Allocates layer l's n_opt options (zeroed), its act_bytes for group g_out
- * (which must have been given its levels) and, when with_trans, a zeroed
- * transition matrix per predecessor. Sets g_in, g_out and the predecessors. */
+ * (which must have been given its levels) and, when with_trans, its zeroed
+ * copy matrix (a matrix per keep level of g_out). Sets g_in, g_out and the
+ * predecessors. */
 sp_status sp_plan_layer_init(sp_plan_problem *p, int l, int g_in, int g_out, int n_pred, const int *pred,
                              int n_opt, int with_trans);
 

@@ -232,17 +232,23 @@ static void test_chain_dp_vs_ilp(void) {
 }
 
 /* A residual block with numbers small enough to check by hand:
- * stem(g0->g1) -> conv(g1->g2) -> conv2(g2->g1) -> add(conv2, stem). */
+ * stem(g0->g1) -> conv(g1->g2) -> conv2(g2->g1) -> add(conv2, stem).
+ * Copies per tensor and keep level (host->device, device->host), the
+ * pruned level at half the time: the input 0.3 up; stem's output 0.3/0.2
+ * (0.15/0.1 pruned), conv's 0.2/0.2, conv2's 0.1/0.1 (0.05/0.05), the
+ * add's (the network output) 0.4 down (0.2 pruned). */
 static sp_status hand_dag(sp_plan_problem *p) {
   static const int none[1] = {0}, p1[1] = {0}, p2[1] = {1}, p3[2] = {2, 0};
-  static const double t01[4] = {0, 0.3, 0.2, 0}, t23[4] = {0, 0.1, 0.1, 0}, t03[4] = {0, 0.7, 0.6, 0};
+  /* [keep][from][to] */
+  static const double c0[8] = {0, 0.3, 0.2, 0, 0, 0.15, 0.1, 0}, c1[4] = {0, 0.2, 0.2, 0},
+                      c2[8] = {0, 0.1, 0.1, 0, 0, 0.05, 0.05, 0}, c3[8] = {0, 0.4, 0.4, 0, 0, 0.2, 0.2, 0};
   /* keep_in, keep_out, residency, latency, weights, workspace, drop */
   static const double opts[4][3][7] = {
       {{0, 0, 0, 1.0, 100, 10, 0}, {0, 1, 1, 0.4, 50, 20, 0.25}},
-      {{0, 0, 0, 2.0, 200, 0, 0}, {1, 0, 1, 1.0, 100, 40, 0}},
+      {{0, 0, 0, 2.0, 200, 0, 0}, {1, 0, 1, 1.0, 100, 40, 0}, {0, 0, 1, 1.2, 100, 0, 0}},
       {{0, 0, 0, 1.5, 300, 0, 0}, {0, 1, 1, 0.5, 150, 5, 0}},
       {{0, 0, 0, 0.1, 0, 0, 0}, {1, 1, 1, 0.05, 0, 0, 0}, {0, 0, 1, 0.08, 0, 0, 0}}};
-  static const int nopt[4] = {2, 2, 2, 3};
+  static const int nopt[4] = {2, 3, 2, 3};
   static const double act[4][2] = {{1000, 500}, {2000, 0}, {1000, 500}, {1000, 500}};
   sp_status st = sp_plan_problem_init(p, 3, 4, 2);
   if (!st) st = sp_plan_group_init(p, 0, 1);
@@ -257,7 +263,7 @@ static sp_status hand_dag(sp_plan_problem *p) {
   const int *pred[4] = {none, p1, p2, p3};
   const char *name[4] = {"stem", "conv", "conv2", "add"};
   for (int l = 0; l < 4; l++) {
-    if ((st = sp_plan_layer_init(p, l, gin[l], gout[l], npred[l], pred[l], nopt[l], l != 2))) return st;
+    if ((st = sp_plan_layer_init(p, l, gin[l], gout[l], npred[l], pred[l], nopt[l], 1))) return st;
     sp_plan_layer *ly = &p->layers[l];
     snprintf(ly->name, sizeof ly->name, "%s", name[l]);
     for (int k = 0; k < p->groups[gout[l]].n_keep; k++) ly->act_bytes[k] = act[l][k];
@@ -267,9 +273,11 @@ static sp_status hand_dag(sp_plan_problem *p) {
       snprintf(ly->opt[o].label, sizeof ly->opt[o].label, "o%d", o);
     }
   }
-  memcpy(p->layers[1].trans[0], t01, sizeof t01);
-  memcpy(p->layers[3].trans[0], t23, sizeof t23);
-  memcpy(p->layers[3].trans[1], t03, sizeof t03);
+  memcpy(p->layers[0].copy, c0, sizeof c0);
+  memcpy(p->layers[1].copy, c1, sizeof c1);
+  memcpy(p->layers[2].copy, c2, sizeof c2);
+  memcpy(p->layers[3].copy, c3, sizeof c3);
+  p->input_copy[1] = 0.3;
   return SP_OK;
 }
 
@@ -279,17 +287,29 @@ static void test_hand_metrics(void) {
   sp_plan_metrics m;
   int keep[3];
   /* Everything at full keep on the host but the add on the device: the
-   * transfer back from conv2 (0.1) and on the skip edge (0.7) are paid; the
-   * stem's output stays live until the add. */
+   * uploads of conv2's output (0.1) and of the stem's (0.3, for the skip)
+   * and the download of the network output (0.4) are paid; the stem's
+   * output stays live until the add. */
   const int e[4] = {0, 0, 0, 2};
   CHECK(sp_plan_evaluate(&p, e, keep, &m) == SP_OK);
-  CHECK(close_rel(m.latency_ms, 5.38, 1e-12) && close_rel(m.transition_ms, 0.8, 1e-12));
+  CHECK_MSG(close_rel(m.latency_ms, 5.38, 1e-12) && close_rel(m.transition_ms, 0.8, 1e-12), "%g %g",
+            m.latency_ms, m.transition_ms);
   CHECK(m.peak_bytes == 4600 && m.peak_step == 2 && m.accuracy == 92);
   CHECK(keep[0] == 0 && keep[1] == 0 && keep[2] == 0);
-  /* Everything pruned to half of g1 on the device. */
+  /* The stem on the host, conv and the add on the device: the stem's output
+   * is uploaded once for both of its readers (0.3, not 0.3 + 0.3), as the
+   * executor reuses the copy (issue #21); conv's comes down (0.2), conv2's
+   * goes up (0.1), the output down (0.4). */
+  const int d[4] = {0, 2, 0, 2};
+  CHECK(sp_plan_evaluate(&p, d, keep, &m) == SP_OK);
+  CHECK_MSG(close_rel(m.transition_ms, 1.0, 1e-12) && close_rel(m.latency_ms, 4.78, 1e-12), "%g %g",
+            m.latency_ms, m.transition_ms);
+  /* Everything pruned to half of g1 on the device: the input goes up (0.3),
+   * the output comes down at its pruned size (0.2, not 0.4). */
   const int c[4] = {1, 1, 1, 1};
   CHECK(sp_plan_evaluate(&p, c, keep, &m) == SP_OK);
-  CHECK(close_rel(m.latency_ms, 1.95, 1e-12) && m.transition_ms == 0);
+  CHECK_MSG(close_rel(m.latency_ms, 2.45, 1e-12) && close_rel(m.transition_ms, 0.5, 1e-12), "%g %g",
+            m.latency_ms, m.transition_ms);
   CHECK(m.peak_bytes == 3305 && m.peak_step == 2 && close_rel(m.accuracy, 90.25, 1e-12));
   /* conv2 prunes g1 to 0.5 while the stem keeps it whole. */
   const int bad[4] = {0, 0, 1, 0};
@@ -474,7 +494,7 @@ static void mutate(sp_plan_problem *p, int i) {
       L[3].opt[1].keep_out = 0;
       break;
     case 9:
-      L[1].trans[0][1] = -0.5;
+      L[1].copy[1] = -0.5;
       break;
     case 10:
       p->bounds.max_memory = NAN;
@@ -511,7 +531,7 @@ static void test_malformed(void) {
       {"negative group drop", "group 1", "drop"},
       {"keep fraction 0", "group 1", "keep level 1"},
       {"keep_in != keep_out in one group", "layer 3 (add) option 1", "share"},
-      {"negative transition", "layer 1 (conv)", "transition"},
+      {"negative copy time", "layer 1 (conv)", "copy of its output"},
       {"NaN bound", "bounds", "memory"},
       {"residency out of range", "layer 2 (conv2) option 0", "residency"},
       {"infinite activation", "layer 1 (conv)", "output bytes"},
