@@ -92,8 +92,6 @@ typedef struct sp_plan_ls {
   sp_plan_metrics m;       /* the current plan's metrics */
   double *step;            /* [L] the current plan's memory per step */
   int top, top2;           /* the steps with the largest and second largest memory */
-  int *succ,
-      *succ_first; /* consumers of layer l: succ[succ_first[l]..succ_first[l+1]) as c*MAX_PRED+i */
 } sp_plan_ls;
 
 sp_status sp_plan_ls_init(sp_plan_ls *ls, const sp_plan_problem *p, const sp_plan_filter *f);

@@ -56,34 +56,23 @@ sp_status sp_plan_ls_init(sp_plan_ls *ls, const sp_plan_problem *p, const sp_pla
   memset(ls, 0, sizeof *ls);
   ls->p = p;
   if (f) ls->alive = f->alive, ls->first = f->first;
-  int L = p->n_layers, G = p->n_groups, E = 0;
-  for (int l = 0; l < L; l++) E += p->layers[l].n_pred;
+  int L = p->n_layers, G = p->n_groups;
   ls->option = malloc((size_t)(2 * L + 2 * G) * sizeof *ls->option);
   ls->step = malloc((size_t)L * sizeof *ls->step);
-  ls->succ_first = calloc((size_t)L + 1, sizeof *ls->succ_first);
-  ls->succ = malloc(((size_t)E + 1) * sizeof *ls->succ);
-  sp_status st = ls->option && ls->step && ls->succ_first && ls->succ
-                     ? sp_plan_eval_init(&ls->ev, p)
-                     : sp_fail(SP_ERR_RUNTIME, "plan: out of memory");
+  sp_status st =
+      ls->option && ls->step ? sp_plan_eval_init(&ls->ev, p) : sp_fail(SP_ERR_RUNTIME, "plan: out of memory");
   if (st) {
-    free(ls->option), free(ls->step), free(ls->succ_first), free(ls->succ);
+    free(ls->option), free(ls->step);
     return st;
   }
   ls->trial = ls->option + L;
   ls->keep = ls->option + 2 * L;
   ls->trial_keep = ls->keep + G;
-  for (int l = 0; l < L; l++)
-    for (int i = 0; i < p->layers[l].n_pred; i++) ls->succ_first[p->layers[l].pred[i] + 1]++;
-  for (int l = 0; l < L; l++) ls->succ_first[l + 1] += ls->succ_first[l];
-  for (int l = 0, *fill = ls->trial; l < L; l++) fill[l] = ls->succ_first[l];
-  for (int c = 0; c < L; c++)
-    for (int i = 0; i < p->layers[c].n_pred; i++)
-      ls->succ[ls->trial[p->layers[c].pred[i]]++] = c * SP_PLAN_MAX_PRED + i;
   return SP_OK;
 }
 
 void sp_plan_ls_free(sp_plan_ls *ls) {
-  free(ls->option), free(ls->step), free(ls->succ_first), free(ls->succ);
+  free(ls->option), free(ls->step);
   sp_plan_eval_free(&ls->ev);
   memset(ls, 0, sizeof *ls);
 }
