@@ -69,24 +69,42 @@ void sp_plan_eval_free(sp_plan_eval *e) {
   memset(e, 0, sizeof *e);
 }
 
-double sp_plan_copy_ms(const sp_plan_eval *e, int t, const int *option, int moved, int to) {
+double sp_plan_copy_ms(const sp_plan_eval *e, int t, const int *option) {
   const sp_plan_problem *p = e->p;
   const double *c = t < 0 ? p->input_copy : p->layers[t].copy;
   if (!c) return 0;
   int R = p->n_res, a = 0, k = 0;
   if (t >= 0) {
-    const sp_plan_option *op = &p->layers[t].opt[t == moved ? to : option[t]];
+    const sp_plan_option *op = &p->layers[t].opt[option[t]];
     a = op->residency, k = op->keep_out;
   }
   unsigned need = t == p->n_layers - 1 ? 1u : 0u; /* the network output ends on the host */
   for (int j = e->cons_first[t + 1]; j < e->cons_first[t + 2]; j++) {
     int l = e->cons[j];
-    need |= 1u << p->layers[l].opt[l == moved ? to : option[l]].residency;
+    need |= 1u << p->layers[l].opt[option[l]].residency;
   }
   double ms = 0;
   for (int b = 0; b < R; b++)
     if (b != a && need >> b & 1u) ms += t < 0 ? c[b] : c[(k * R + a) * R + b];
   return ms;
+}
+
+double sp_plan_device_bytes(const sp_plan_eval *e, const int *option, double *workspace) {
+  const sp_plan_problem *p = e->p;
+  double bytes = 0, ws = 0;
+  for (int t = -1; t < p->n_layers; t++) {
+    int on = 0;
+    if (t >= 0) {
+      const sp_plan_option *op = &p->layers[t].opt[option[t]];
+      on = op->residency != 0;
+      if (on) ws = fmax(ws, op->workspace_bytes);
+    }
+    for (int j = e->cons_first[t + 1]; j < e->cons_first[t + 2] && !on; j++)
+      on = p->layers[e->cons[j]].opt[option[e->cons[j]]].residency != 0;
+    if (on) bytes += t < 0 ? p->input_bytes : p->layers[t].act_bytes[p->layers[t].opt[option[t]].keep_out];
+  }
+  if (workspace) *workspace = ws;
+  return bytes + ws;
 }
 
 static sp_status set_keep(sp_plan_eval *e, int *keep, int g, int k, int l) {
@@ -121,7 +139,7 @@ sp_status sp_plan_eval_run(sp_plan_eval *e, const int *option, int *keep, sp_pla
     drop += op->drop;
     weights += op->weight_bytes;
   }
-  for (int t = -1; t < L; t++) trans += sp_plan_copy_ms(e, t, option, -1, 0);
+  for (int t = -1; t < L; t++) trans += sp_plan_copy_ms(e, t, option);
   for (int g = 0; g < p->n_groups; g++)
     if (keep[g] >= 0) drop += p->groups[g].drop[keep[g]];
   /* Activations enter the live set at their producer's step and leave after
@@ -137,11 +155,12 @@ sp_status sp_plan_eval_run(sp_plan_eval *e, const int *option, int *keep, sp_pla
     diff[l] += a;
     diff[e->last[l] + 1] -= a;
   }
-  double live = 0, peak = -1;
+  double fixed = weights + sp_plan_device_bytes(e, option, NULL), live = 0, peak = -1;
   int peak_step = 0;
   for (int s = 0; s < L; s++) {
     live += diff[s];
-    double mem = weights + live + p->layers[s].opt[option[s]].workspace_bytes;
+    const sp_plan_option *op = &p->layers[s].opt[option[s]];
+    double mem = fixed + live + (op->residency ? 0 : op->workspace_bytes);
     e->step[s] = mem;
     if (mem > peak) {
       peak = mem;

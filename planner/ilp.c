@@ -69,6 +69,16 @@ static int tensor_costed(const model *m, int t) {
 /* Edges whose copies matter get a transportation block. */
 static int edge_costed(const model *m, const sp_plan_layer *ly, int i) { return tensor_costed(m, ly->pred[i]); }
 
+/* Whether a layer on a device may write or read tensor t (-1: the input). */
+static int touched(const model *m, int t) {
+  const sp_plan_problem *p = m->p;
+  int on = 0;
+  for (int o = 0; t >= 0 && o < p->layers[t].n_opt; o++) on |= p->layers[t].opt[o].residency != 0;
+  for (int j = m->ev->cons_first[t + 1]; j < m->ev->cons_first[t + 2]; j++)
+    for (int o = 0, l = m->ev->cons[j]; o < p->layers[l].n_opt; o++) on |= p->layers[l].opt[o].residency != 0;
+  return on;
+}
+
 static int readers(const model *m, int t) { return m->ev->cons_first[t + 2] - m->ev->cons_first[t + 1]; }
 
 static int n_copy(const sp_plan_problem *p, int t) {
@@ -93,6 +103,12 @@ static void build_columns(model *m) {
     if (readers(m, t) > 1 && tensor_costed(m, t)) m->zcol[t + 1] = add_cols(m, n_copy(p, t), GLP_CV, 0, 1);
 
   if (m->rel.memory) m->wtot = add_cols(m, 1, GLP_CV, 0, 1e30);
+  for (int t = -1; m->rel.memory && t < p->n_layers; t++)
+    if (touched(m, t)) m->vcol[t + 1] = add_cols(m, t < 0 ? 1 : p->groups[p->layers[t].g_out].n_keep, GLP_CV, 0, 1);
+  for (int l = 0; m->rel.memory && l < p->n_layers && !m->dws; l++)
+    for (int o = 0; o < p->layers[l].n_opt && !m->dws; o++)
+      if (p->layers[l].opt[o].residency && p->layers[l].opt[o].workspace_bytes > 0)
+        m->dws = add_cols(m, 1, GLP_CV, 0, 1e30);
   if (p->objective == SP_PLAN_MIN_MEMORY) {
     m->pcol = add_cols(m, 1, GLP_CV, 0, 1e30);
     if (isfinite(p->bounds.max_memory))
@@ -168,15 +184,43 @@ static void build_transitions(model *m) {
 static void build_memory(model *m, const sp_plan_eval *ev) {
   const sp_plan_problem *p = m->p;
   if (!m->rel.memory) return;
+  /* what the whole run holds: weights, device tensors, device workspace */
   row_add(m, m->wtot, 1);
   for (int l = 0; l < p->n_layers; l++)
     for (int o = 0; o < p->layers[l].n_opt; o++)
       row_add(m, opt_col(m, l, o), -p->layers[l].opt[o].weight_bytes * MB);
+  for (int t = -1; t < p->n_layers; t++)
+    for (int k = 0, v = m->vcol[t + 1]; v && k < (t < 0 ? 1 : p->groups[p->layers[t].g_out].n_keep); k++)
+      row_add(m, v + k, -(t < 0 ? p->input_bytes : p->layers[t].act_bytes[k]) * MB);
+  row_add(m, m->dws, -1);
   row_end(m, GLP_FX, 0, 0);
+  /* v[t,k] >= t's producer on a device at level k, and >= each reader's */
+  for (int t = -1; t < p->n_layers; t++) {
+    int v = m->vcol[t + 1];
+    for (int j = m->ev->cons_first[t + 1] - 1; v && j < m->ev->cons_first[t + 2]; j++) {
+      int l = j < m->ev->cons_first[t + 1] ? t : m->ev->cons[j];
+      if (l < 0) continue; /* the network input has no producer */
+      for (int k = 0; k < (t < 0 ? 1 : p->groups[p->layers[t].g_out].n_keep); k++) {
+        row_add(m, v + k, 1);
+        for (int o = 0; o < p->layers[l].n_opt; o++) {
+          const sp_plan_option *op = &p->layers[l].opt[o];
+          if (op->residency && (t < 0 || (l == t ? op->keep_out : op->keep_in) == k)) row_add(m, opt_col(m, l, o), -1);
+        }
+        row_end(m, GLP_LO, 0, 0);
+      }
+    }
+  }
+  for (int l = 0; m->dws && l < p->n_layers; l++) {
+    row_add(m, m->dws, 1);
+    for (int o = 0; o < p->layers[l].n_opt; o++)
+      if (p->layers[l].opt[o].residency) row_add(m, opt_col(m, l, o), -p->layers[l].opt[o].workspace_bytes * MB);
+    row_end(m, GLP_LO, 0, 0);
+  }
   for (int s = 0; s < p->n_layers; s++) {
     const sp_plan_layer *ly = &p->layers[s];
     row_add(m, m->wtot, 1);
-    for (int o = 0; o < ly->n_opt; o++) row_add(m, opt_col(m, s, o), ly->opt[o].workspace_bytes * MB);
+    for (int o = 0; o < ly->n_opt; o++)
+      if (!ly->opt[o].residency) row_add(m, opt_col(m, s, o), ly->opt[o].workspace_bytes * MB);
     for (int t = 0; t <= s; t++) {
       if (ev->last[t] < s) continue;
       int g = p->layers[t].g_out;
@@ -347,9 +391,10 @@ static sp_status solve_once(const sp_plan_problem *p, const sp_ilp_params *param
   m.xcol = calloc((size_t)total, sizeof *m.xcol);
   m.wcol = calloc((size_t)p->n_layers * SP_PLAN_MAX_PRED, sizeof *m.wcol);
   m.zcol = calloc((size_t)p->n_layers + 1, sizeof *m.zcol);
+  m.vcol = calloc((size_t)p->n_layers + 1, sizeof *m.vcol);
   m.ev = &ev;
   m.lp = glp_create_prob();
-  if (!m.ycol || !m.xcol || !m.wcol || !m.zcol) {
+  if (!m.ycol || !m.xcol || !m.wcol || !m.zcol || !m.vcol) {
     st = sp_fail(SP_ERR_RUNTIME, "plan: out of memory");
     goto done;
   }
@@ -379,7 +424,7 @@ static sp_status solve_once(const sp_plan_problem *p, const sp_ilp_params *param
 done:
   if (m.lp) glp_delete_prob(m.lp);
   sp_ilp_heuristic_free(&m);
-  free(m.ycol), free(m.xcol), free(m.wcol), free(m.zcol), free(m.acc), free(m.mark), free(m.ind), free(m.val);
+  free(m.ycol), free(m.xcol), free(m.wcol), free(m.zcol), free(m.vcol), free(m.acc), free(m.mark), free(m.ind), free(m.val);
   sp_plan_eval_free(&ev);
   sp_plan_filter_free(&f);
   plan->solve_s = sp_plan_now() - t0;

@@ -20,7 +20,11 @@ typedef struct model {
   int *wcol;      /* [L * MAX_PRED] column of w[e,0,0,0] (keep, from, to), 0 for free edges */
   int *zcol;      /* [L + 1] tensor t's z[t,0,0,0] at zcol[t + 1] (t = -1: the network
                    * input, z[b] only), 0 unless it has several costed readers */
-  int wtot, pcol; /* total weights (MB) and peak memory columns, 0 if absent */
+  int wtot, pcol; /* memory held for the whole run (weights and device memory, MB) and
+                   * peak memory columns, 0 if absent */
+  int dws;        /* the device workspace (MB): >= each device option's chosen, 0 if absent */
+  int *vcol;      /* [L + 1] tensor t on a device at keep level k: vcol[t + 1] + k (t = -1:
+                   * the network input, one level), 0 where no device layer touches it */
   int ncols;
   double *acc; /* dense accumulator of the row being built */
   char *mark;  /* columns present in that row */

@@ -24,11 +24,16 @@ void sp_plan_eval_free(sp_plan_eval *e);
 sp_status sp_plan_eval_run(sp_plan_eval *e, const int *option, int *keep, sp_plan_metrics *m);
 
 /* The copy time of tensor t (-1: the network input, else layer t's output)
- * when each layer l runs option[l], except layer `moved` (-1: none), which
- * runs option `to`: once per residency other than the tensor's own that a
- * reader runs on (and the host, for the last layer's output), as the
- * executor copies. Every reader and t's producer must have an option. */
-double sp_plan_copy_ms(const sp_plan_eval *e, int t, const int *option, int moved, int to);
+ * when each layer l runs option[l]: once per residency other than the
+ * tensor's own that a reader runs on (and the host, for the last layer's
+ * output), as the executor copies. */
+double sp_plan_copy_ms(const sp_plan_eval *e, int t, const int *option);
+
+/* Device memory, held for the whole run as the executor holds it: every
+ * tensor (at its kept size) that a layer on a device writes or reads, and
+ * one device workspace of the largest chosen device option's workspace
+ * (returned in *workspace when not NULL). 0 for a host-only plan. */
+double sp_plan_device_bytes(const sp_plan_eval *e, const int *option, double *workspace);
 
 /* Frees and reallocates plan's arrays for p and resets every field. */
 sp_status sp_plan_prepare(sp_plan *plan, const sp_plan_problem *p);

@@ -92,26 +92,25 @@ sp_status sp_plan_ls_set(sp_plan_ls *ls, const int *option) {
   return SP_OK;
 }
 
-/* Metrics after layer l switches to option o with the same keep levels,
- * in O(edges of l): only its own terms, its edges' transitions, the weight
- * total and its step's workspace change. */
-static void option_move(const sp_plan_ls *ls, int l, int o, sp_plan_metrics *m) {
+/* Metrics after layer l switches to option o with the same keep levels.
+ * Between host options, in O(1): only its own terms, the weight total and
+ * its step's workspace change (no copy changes: same residency, same keep).
+ * A move to or from a device changes copies and the device memory of every
+ * step: scored in full. */
+static void option_move(sp_plan_ls *ls, int l, int o, sp_plan_metrics *m) {
   const sp_plan_problem *p = ls->p;
   const sp_plan_layer *ly = &p->layers[l];
   const sp_plan_option *a = &ly->opt[ls->option[l]], *b = &ly->opt[o];
-  double dt = 0;
-  /* the copies of l's output and of each tensor it reads */
-  if (a->residency != b->residency || a->keep_out != b->keep_out)
-    dt += sp_plan_copy_ms(&ls->ev, l, ls->option, l, o) - sp_plan_copy_ms(&ls->ev, l, ls->option, -1, 0);
-  for (int i = 0; i < (ly->n_pred ? ly->n_pred : 1) && a->residency != b->residency; i++) {
-    int t = ly->n_pred ? ly->pred[i] : -1;
-    dt += sp_plan_copy_ms(&ls->ev, t, ls->option, l, o) - sp_plan_copy_ms(&ls->ev, t, ls->option, -1, 0);
+  if (a->residency || b->residency) {
+    memcpy(ls->trial, ls->option, (size_t)p->n_layers * sizeof *ls->trial);
+    ls->trial[l] = o;
+    if (sp_plan_eval_run(&ls->ev, ls->trial, NULL, m)) *m = ls->m; /* consistent: cannot fail */
+    return;
   }
   double dw = b->weight_bytes - a->weight_bytes;
   double others = ls->top != l ? ls->step[ls->top] : ls->top2 >= 0 ? ls->step[ls->top2] : -INFINITY;
   *m = ls->m;
-  m->latency_ms += b->latency_ms - a->latency_ms + dt;
-  m->transition_ms += dt;
+  m->latency_ms += b->latency_ms - a->latency_ms;
   m->accuracy -= b->drop - a->drop;
   m->peak_bytes = fmax(others + dw, ls->step[l] + dw + b->workspace_bytes - a->workspace_bytes);
 }

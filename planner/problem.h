@@ -37,7 +37,9 @@ typedef struct sp_plan_option {
   int residency;                 /* where the layer runs and its output lives, 0..n_res-1 */
   double latency_ms;             /* measured median, >= 0 */
   double weight_bytes;           /* in this option's format; resident for the whole run */
-  double workspace_bytes;        /* scratch live during this layer's step only */
+  double workspace_bytes;        /* scratch: on the host, live during this layer's step
+                                  * only; on a device, part of the device workspace
+                                  * held for the whole run (the largest one) */
   double drop;                   /* accuracy drop (pp, >= 0) of its own compression
                                   * (weight pruning, ternary); 0 for none */
   char label[SP_PLAN_LABEL_MAX]; /* free text for printing: variant/compression/threads */
@@ -76,8 +78,11 @@ typedef struct sp_plan_bounds {
 
 /* The last layer's output is the network's output: it ends on the host.
  * Memory model: at step s (layer s running) the memory is every chosen
- * weight + every live activation + step s's workspace; the peak is the max
- * over steps. A layer's output is live from its own step to its last
+ * weight + every live activation (host) + step s's workspace if it runs on
+ * the host + the device memory, which the executor holds for the whole run:
+ * every tensor a device layer writes or reads (at its kept size) and one
+ * device workspace of the largest device option's; the peak is the max over
+ * steps. A layer's output is live from its own step to its last
  * consumer's step (the last layer's output to the end, i.e. its own step);
  * the network input is live from step 0 to its last consumer. Host and device
  * memory are counted together against one bound.

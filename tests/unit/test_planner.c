@@ -294,7 +294,10 @@ static void test_hand_metrics(void) {
   CHECK(sp_plan_evaluate(&p, e, keep, &m) == SP_OK);
   CHECK_MSG(close_rel(m.latency_ms, 5.38, 1e-12) && close_rel(m.transition_ms, 0.8, 1e-12), "%g %g",
             m.latency_ms, m.transition_ms);
-  CHECK(m.peak_bytes == 4600 && m.peak_step == 2 && m.accuracy == 92);
+  /* Memory: weights 600, and for the whole run the device buffers of the
+   * add's inputs and output (3 x 1000, issue #21: the executor holds them
+   * all run long), + step 2's host activations 4000. */
+  CHECK_MSG(m.peak_bytes == 7600 && m.peak_step == 2 && m.accuracy == 92, "%g at %d", m.peak_bytes, m.peak_step);
   CHECK(keep[0] == 0 && keep[1] == 0 && keep[2] == 0);
   /* The stem on the host, conv and the add on the device: the stem's output
    * is uploaded once for both of its readers (0.3, not 0.3 + 0.3), as the
@@ -310,7 +313,11 @@ static void test_hand_metrics(void) {
   CHECK(sp_plan_evaluate(&p, c, keep, &m) == SP_OK);
   CHECK_MSG(close_rel(m.latency_ms, 2.45, 1e-12) && close_rel(m.transition_ms, 0.5, 1e-12), "%g %g",
             m.latency_ms, m.transition_ms);
-  CHECK(m.peak_bytes == 3305 && m.peak_step == 2 && close_rel(m.accuracy, 90.25, 1e-12));
+  /* weights 300 + device tensors (input 300, stem 500, conv 2000, conv2
+   * 500, add 500) + the device workspace (the largest, conv's 40) + step 2's
+   * host activations 3000 (device layers take no host workspace) */
+  CHECK_MSG(m.peak_bytes == 7140 && m.peak_step == 2 && close_rel(m.accuracy, 90.25, 1e-12), "%g at %d", m.peak_bytes,
+            m.peak_step);
   /* conv2 prunes g1 to 0.5 while the stem keeps it whole. */
   const int bad[4] = {0, 0, 1, 0};
   CHECK(sp_plan_evaluate(&p, bad, keep, &m) == SP_ERR_INPUT);
