@@ -108,9 +108,18 @@ sp_status sp_plan_ls_set(sp_plan_ls *ls, const int *option);
 int sp_plan_ls_repair(sp_plan_ls *ls, int max_steps);
 /* Best-improvement moves that keep the bounds; returns the moves made. */
 int sp_plan_ls_improve(sp_plan_ls *ls, int max_steps);
+/* NetAdapt's moves (greedy.c): while a memory or latency bound is missed,
+ * the move that removes the most violation per accuracy lost, then the one
+ * that gains the most objective per accuracy lost while every bound holds;
+ * no move may break the accuracy bound. Returns the moves made. */
+int sp_plan_ls_netadapt(sp_plan_ls *ls, int max_steps);
 /* Layer l's best option with the given keep levels, by its own score plus
  * (for latency) the transitions from its predecessors' options; -1 if none. */
 int sp_plan_ls_best_compatible(const sp_plan_ls *ls, int l, const int *keep, const int *option);
+/* Layer l's most accurate option with the given keep levels (least drop,
+ * then latency, then memory: sp_plan_more_accurate), -1 if none. */
+int sp_plan_ls_most_accurate(const sp_plan_ls *ls, int l, const int *keep);
+int sp_plan_more_accurate(const sp_plan_option *a, const sp_plan_option *b);
 /* A layer's own cost under the objective (transitions and coupling ignored),
  * and the order it induces (ties by latency). */
 double sp_plan_own_score(const sp_plan_problem *p, const sp_plan_option *op);

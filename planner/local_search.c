@@ -2,7 +2,9 @@
  * primal heuristics. A move changes one layer's option (same keep levels),
  * or one group's keep level with the layers touching it re-picked. Repair
  * takes the moves that buy the most bound violation per objective lost;
- * improve takes the feasible move that gains the most objective. */
+ * improve takes the feasible move that gains the most objective; NetAdapt
+ * takes the move that buys the most (violation, then objective) per
+ * accuracy lost. */
 #include "planner/internal.h"
 
 #include <math.h>
@@ -134,17 +136,64 @@ static double loss(const sp_plan_problem *p, const sp_plan_metrics *a, const sp_
   return p->objective == SP_PLAN_MAX_ACCURACY ? -d : d;
 }
 
+enum { REPAIR, IMPROVE, NETADAPT };
+
+/* Accuracy a NetAdapt move may lose for free: below it, moves rank by gain. */
+#define NETADAPT_FREE_PP 1e-3
+
+/* NetAdapt's score of a move to m: while a memory or latency bound is
+ * missed, the violation removed, else the objective gained, per accuracy
+ * lost; a move must keep the accuracy bound (and, once they hold, every
+ * bound). */
+static double netadapt_score(const sp_plan_ls *ls, const sp_plan_metrics *m) {
+  const sp_plan_problem *p = ls->p;
+  const sp_plan_bounds *b = &p->bounds;
+  if (m->accuracy < b->min_accuracy - sp_plan_tol(b->min_accuracy)) return 0;
+  double lost = fmax(ls->m.accuracy - m->accuracy, 0) + NETADAPT_FREE_PP;
+  double v = violation(p, &ls->m);
+  if (v > 0) {
+    double v2 = violation(p, m);
+    return v2 < v - 1e-15 ? (v - v2) / lost : 0;
+  }
+  double gain = -loss(p, &ls->m, m), now = fabs(sp_plan_objective_value(p->objective, &ls->m));
+  return sp_plan_fits(b, m) && gain > sp_plan_tol(now) ? gain / fmax(now, 1e-12) / lost : 0;
+}
+
 /* Scores a move to metrics m: > 0 when it is acceptable. */
-static double score(const sp_plan_ls *ls, const sp_plan_metrics *m, int improve) {
+static double score(const sp_plan_ls *ls, const sp_plan_metrics *m, int mode) {
+  if (mode == NETADAPT) return netadapt_score(ls, m);
   double lost = loss(ls->p, &ls->m, m), now = fabs(sp_plan_objective_value(ls->p->objective, &ls->m));
-  if (improve) return sp_plan_fits(&ls->p->bounds, m) && lost < -sp_plan_tol(now) ? -lost : 0;
+  if (mode == IMPROVE) return sp_plan_fits(&ls->p->bounds, m) && lost < -sp_plan_tol(now) ? -lost : 0;
   double v = violation(ls->p, &ls->m), v2 = violation(ls->p, m);
   if (v2 >= v - 1e-15) return 0;
   return (v - v2) / (fmax(lost, 0) / fmax(now, 1e-9) + 1e-6);
 }
 
+int sp_plan_more_accurate(const sp_plan_option *a, const sp_plan_option *b) {
+  if (a->drop != b->drop) return a->drop < b->drop;
+  if (a->latency_ms != b->latency_ms) return a->latency_ms < b->latency_ms;
+  return a->weight_bytes + a->workspace_bytes < b->weight_bytes + b->workspace_bytes;
+}
+
+int sp_plan_ls_most_accurate(const sp_plan_ls *ls, int l, const int *keep) {
+  const sp_plan_layer *ly = &ls->p->layers[l];
+  int best = -1;
+  for (int o = 0; o < ly->n_opt; o++)
+    if (ly->opt[o].keep_in == keep[ly->g_in] && ly->opt[o].keep_out == keep[ly->g_out] && usable(ls, l, o) &&
+        (best < 0 || sp_plan_more_accurate(&ly->opt[o], &ly->opt[best])))
+      best = o;
+  return best;
+}
+
+/* A layer's option after a group move: its best compatible one; for
+ * NetAdapt the most accurate compatible one, so that a group move prunes
+ * channels and nothing else. */
+static int repick(const sp_plan_ls *ls, int mode, int l, const int *keep, const int *option) {
+  return mode == NETADAPT ? sp_plan_ls_most_accurate(ls, l, keep) : sp_plan_ls_best_compatible(ls, l, keep, option);
+}
+
 /* Applies the best move; 0 when none qualifies. */
-static int step(sp_plan_ls *ls, int improve) {
+static int step(sp_plan_ls *ls, int mode) {
   const sp_plan_problem *p = ls->p;
   size_t bytes = (size_t)p->n_layers * sizeof(int);
   double best = 0;
@@ -157,7 +206,7 @@ static int step(sp_plan_ls *ls, int improve) {
           ly->opt[o].keep_out != ls->keep[ly->g_out] || !usable(ls, l, o))
         continue;
       option_move(ls, l, o, &m);
-      double s = score(ls, &m, improve);
+      double s = score(ls, &m, mode);
       if (s > best) best = s, best_l = l, best_o = o, best_g = -1;
     }
   }
@@ -170,8 +219,8 @@ static int step(sp_plan_ls *ls, int improve) {
       int ok = 1;
       for (int l = 0; l < p->n_layers && ok; l++)
         if (p->layers[l].g_in == g || p->layers[l].g_out == g)
-          ok = (ls->trial[l] = sp_plan_ls_best_compatible(ls, l, ls->trial_keep, ls->trial)) >= 0;
-      double s = ok && !sp_plan_eval_run(&ls->ev, ls->trial, NULL, &m) ? score(ls, &m, improve) : 0;
+          ok = (ls->trial[l] = repick(ls, mode, l, ls->trial_keep, ls->trial)) >= 0;
+      double s = ok && !sp_plan_eval_run(&ls->ev, ls->trial, NULL, &m) ? score(ls, &m, mode) : 0;
       if (s > best) best = s, best_g = g, best_k = k, best_l = -1;
     }
   if (best_l >= 0) {
@@ -180,7 +229,7 @@ static int step(sp_plan_ls *ls, int improve) {
     ls->keep[best_g] = best_k;
     for (int l = 0; l < p->n_layers; l++)
       if (p->layers[l].g_in == best_g || p->layers[l].g_out == best_g)
-        ls->option[l] = sp_plan_ls_best_compatible(ls, l, ls->keep, ls->option);
+        ls->option[l] = repick(ls, mode, l, ls->keep, ls->option);
   } else {
     return 0;
   }
@@ -189,12 +238,18 @@ static int step(sp_plan_ls *ls, int improve) {
 
 int sp_plan_ls_repair(sp_plan_ls *ls, int max_steps) {
   for (int i = 0; i < max_steps && !sp_plan_fits(&ls->p->bounds, &ls->m); i++)
-    if (!step(ls, 0)) break;
+    if (!step(ls, REPAIR)) break;
   return sp_plan_fits(&ls->p->bounds, &ls->m);
 }
 
 int sp_plan_ls_improve(sp_plan_ls *ls, int max_steps) {
   int n = 0;
-  while (n < max_steps && step(ls, 1)) n++;
+  while (n < max_steps && step(ls, IMPROVE)) n++;
+  return n;
+}
+
+int sp_plan_ls_netadapt(sp_plan_ls *ls, int max_steps) {
+  int n = 0;
+  while (n < max_steps && step(ls, NETADAPT)) n++;
   return n;
 }

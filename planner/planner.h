@@ -34,10 +34,14 @@ void sp_ilp_params_init(sp_ilp_params *params);
  * first solve's. params may be NULL for the defaults. */
 sp_status sp_plan_ilp(const sp_plan_problem *p, const sp_ilp_params *params, sp_plan *plan);
 
-/* Baseline: each layer's best option on its own (ignoring transitions and
- * coupling), repaired to consistent keep levels, then moved to less
- * aggressive options until the bounds hold. result is SP_PLAN_FEASIBLE or
- * SP_PLAN_GAVE_UP (message says which bound it could not meet). */
+/* Baseline, NetAdapt-style: from the most accurate plan (each group at its
+ * least-drop keep level, each layer on its most accurate option), repeatedly
+ * the single-layer or channel-group move with the most latency (the
+ * objective's metric) gained per accuracy lost that keeps every bound; while
+ * a memory or latency bound is missed, the move with the most violation
+ * removed per accuracy lost that keeps the accuracy bound. result is
+ * SP_PLAN_FEASIBLE or SP_PLAN_GAVE_UP (message says which bound it could
+ * not meet). */
 sp_status sp_plan_greedy(const sp_plan_problem *p, sp_plan *plan);
 
 /* Reference: every combination of options. Refuses (SP_PLAN_UNSUPPORTED)
