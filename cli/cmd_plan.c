@@ -10,7 +10,6 @@
 #include "cli/plan_verify.h"
 #include "planner/plan_inputs.h"
 
-#define MIB 1048576.0
 
 static const char usage_text[] =
     "usage: stackplan plan --profile P --accuracy A [--min-accuracy X] [--max-memory MB]\n"
@@ -63,7 +62,7 @@ static void print_plan(const sp_plan_file *f) {
   }
   const sp_plan_metrics *m = &f->predicted;
   printf("predicted: latency %.4f ms (transitions %.4f ms), peak memory %.3f MB (at %s), accuracy %.2f%%\n",
-         m->latency_ms, m->transition_ms, m->peak_bytes / MIB,
+         m->latency_ms, m->transition_ms, sp_plan_mb(m->peak_bytes),
          m->peak_step >= 0 && m->peak_step < f->n_layers ? f->layers[m->peak_step].name : "-", m->accuracy);
   printf("solver: %s, %s in %.3f s, gap %.3g, options %d of %d used\n", f->solver, sp_plan_result_name(f->result),
          f->solve_s, f->gap, f->options_used, f->options_total);
@@ -105,13 +104,12 @@ static int parse(int argc, char **argv, plan_cli *c) {
  * infeasible, else the solver's reason. */
 static int no_plan(const sp_plan_args *a, const sp_plan_problem *p, sp_plan *plan) {
   if (plan->result == SP_PLAN_INFEASIBLE) {
-    if (a->solver != SP_SOLVER_ILP) {
-      sp_status st = sp_plan_nearest_bounds(p, NULL, &plan->nearest, NULL, 0);
+    /* the ILP's message already is the planner's diagnosis (planner.h) */
+    if (a->solver != SP_SOLVER_ILP || !a->nearest) {
+      sp_status st = sp_plan_nearest_bounds(p, NULL, &plan->nearest, plan->message, (int)sizeof plan->message);
       if (st) return sp_cli_fail("plan", st);
     }
-    char msg[512];
-    sp_plan_args_infeasible(p, &plan->nearest, msg, sizeof msg);
-    return sp_cli_error("plan", SP_EXIT_INFEASIBLE, "%s", msg);
+    return sp_cli_error("plan", SP_EXIT_INFEASIBLE, "%s", plan->message);
   }
   int code = plan->result == SP_PLAN_UNSUPPORTED ? 2 : plan->result == SP_PLAN_GAVE_UP ? SP_EXIT_INFEASIBLE : 1;
   return sp_cli_error("plan", code, "%s solver: %s: %s", sp_plan_solver_name(a->solver),
@@ -160,6 +158,9 @@ int sp_cmd_plan(int argc, char **argv) {
   if (!rc && c.out && (st = sp_plan_file_save(c.out, &f))) rc = sp_cli_fail("plan", st);
   if (!rc) {
     if (in.source.notes[0]) print_notes(&in);
+    char warning[256];
+    if (sp_plan_accuracy_warning(p, &f.predicted, warning, (int)sizeof warning))
+      fprintf(stderr, "stackplan plan: warning: %s\n", warning);
     print_plan(&f);
     if (c.out) printf("wrote %s\n", c.out);
   }

@@ -14,7 +14,6 @@
 #include "engine/core/json_file.h"
 #include "results/plot.h"
 
-#define MIB 1048576.0
 
 static const char usage_text[] =
     "usage: stackplan query --profile P --accuracy A --sweep METRIC=LO:HI:STEP\n"
@@ -92,10 +91,10 @@ static void print_table(const sp_plan_point *pts, int n) {
     const sp_plan_point *q = &pts[i];
     char b[3][32];
     bound_text(q->bounds.min_accuracy, 1, b[0], 32);
-    bound_text(q->bounds.max_memory, MIB, b[1], 32);
+    bound_text(q->bounds.max_memory, SP_PLAN_MB, b[1], 32);
     bound_text(q->bounds.max_latency, 1, b[2], 32);
     printf("%4d %12s %12s %12s | %12.4f %12.4f %10.3f %9.3f\n", i + 1, b[0][0] ? b[0] : "-", b[1][0] ? b[1] : "-",
-           b[2][0] ? b[2] : "-", q->metrics.latency_ms, q->metrics.peak_bytes / MIB, q->metrics.accuracy,
+           b[2][0] ? b[2] : "-", q->metrics.latency_ms, sp_plan_mb(q->metrics.peak_bytes), q->metrics.accuracy,
            q->solve_s);
   }
 }
@@ -110,10 +109,10 @@ static sp_status write_csv(const char *path, const sp_plan_point *pts, int n, co
     const sp_plan_point *q = &pts[i];
     char b[3][32];
     bound_text(q->bounds.min_accuracy, 1, b[0], 32);
-    bound_text(q->bounds.max_memory, MIB, b[1], 32);
+    bound_text(q->bounds.max_memory, SP_PLAN_MB, b[1], 32);
     bound_text(q->bounds.max_latency, 1, b[2], 32);
     len += (size_t)snprintf(text + len, cap - len, "%s,%s,%s,%s,%.9g,%.9g,%.9g,%.6g\n", b[0], b[1], b[2], objective,
-                            q->metrics.latency_ms, q->metrics.peak_bytes / MIB, q->metrics.accuracy, q->solve_s);
+                            q->metrics.latency_ms, sp_plan_mb(q->metrics.peak_bytes), q->metrics.accuracy, q->solve_s);
   }
   sp_status st = sp_json_write_atomic(path, text, len);
   free(text);
@@ -132,7 +131,7 @@ static int print_json(const query_options *o, const sp_plan_point *pts, int n, i
   cJSON_AddStringToObject(root, "objective", sp_plan_objective_key(o->a.objective));
   cJSON_AddStringToObject(root, "solver", sp_plan_solver_name(o->a.solver));
   cJSON *sw = cJSON_AddObjectToObject(root, "sweep");
-  double scale = o->sweep.metric == SP_SWEEP_MEMORY ? MIB : 1;
+  double scale = o->sweep.metric == SP_SWEEP_MEMORY ? SP_PLAN_MB : 1;
   cJSON_AddStringToObject(sw, "metric", metric[o->sweep.metric]);
   cJSON_AddNumberToObject(sw, "lo", o->sweep.lo / scale);
   cJSON_AddNumberToObject(sw, "hi", o->sweep.hi / scale);
@@ -143,7 +142,7 @@ static int print_json(const query_options *o, const sp_plan_point *pts, int n, i
   for (int i = 0; i < n; i++) {
     cJSON *p = cJSON_CreateObject(), *b = cJSON_AddObjectToObject(p, "bounds");
     cJSON_AddItemToObject(b, "min_accuracy", null_or(pts[i].bounds.min_accuracy, 1));
-    cJSON_AddItemToObject(b, "max_memory_mb", null_or(pts[i].bounds.max_memory, MIB));
+    cJSON_AddItemToObject(b, "max_memory_mb", null_or(pts[i].bounds.max_memory, SP_PLAN_MB));
     cJSON_AddItemToObject(b, "max_latency_ms", null_or(pts[i].bounds.max_latency, 1));
     cJSON_AddNumberToObject(p, "latency_ms", pts[i].metrics.latency_ms);
     cJSON_AddNumberToObject(p, "peak_bytes", pts[i].metrics.peak_bytes);
@@ -168,7 +167,7 @@ static int plot(const query_options *o, const sp_plan_point *pts, int n, const c
   sp_plot_point *pp = calloc((size_t)n + 1, sizeof *pp);
   if (!pp) return sp_cli_error("query", 1, "out of memory plotting");
   for (int i = 0; i < n; i++)
-    pp[i] = (sp_plot_point){pts[i].metrics.latency_ms, pts[i].metrics.accuracy, pts[i].metrics.peak_bytes / MIB};
+    pp[i] = (sp_plot_point){pts[i].metrics.latency_ms, pts[i].metrics.accuracy, sp_plan_mb(pts[i].metrics.peak_bytes)};
   char title[300];
   snprintf(title, sizeof title, "%s: Pareto front (%d plans)", model, n);
   for (char *c = title; *c; c++)

@@ -2,15 +2,12 @@
 #include "cli/plan_args.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "planner/plan_io.h"
-
-#define MIB 1048576.0
 
 static const char *solver_names[] = {"ilp", "greedy", "exhaustive", "dp"};
 
@@ -53,7 +50,7 @@ int sp_plan_args_parse(const char *cmd, int argc, char **argv, int *i, sp_plan_a
     a->bounds.min_accuracy = v;
   } else if (!strcmp(arg, "--max-memory")) {
     if (!positive(cmd, arg, value, 1e9, "MB (2^20 bytes)", &v)) return 2;
-    a->bounds.max_memory = v * MIB;
+    a->bounds.max_memory = v * SP_PLAN_MB;
   } else if (!strcmp(arg, "--max-latency")) {
     if (!positive(cmd, arg, value, 1e9, "milliseconds", &v)) return 2;
     a->bounds.max_latency = v;
@@ -91,44 +88,4 @@ sp_status sp_plan_args_solve(const sp_plan_args *a, const sp_plan_problem *p, sp
   sp_ilp_params_init(&params);
   params.nearest = a->nearest;
   return sp_plan_ilp(p, &params, plan);
-}
-
-__attribute__((format(printf, 3, 4))) static void append(char *out, int size, const char *fmt, ...) {
-  size_t n = strlen(out);
-  if (n + 1 >= (size_t)size) return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(out + n, (size_t)size - n, fmt, ap);
-  va_end(ap);
-}
-
-/* The bounds kept while one is relaxed: " for 92.00% within 10.00 MB". */
-static void append_kept(char *out, int size, const sp_plan_bounds *b, int which) {
-  if (which != 0 && isfinite(b->min_accuracy)) append(out, size, " for %.2f%%", b->min_accuracy);
-  if (which != 1 && isfinite(b->max_memory)) append(out, size, " within %.2f MB", b->max_memory / MIB);
-  if (which != 2 && isfinite(b->max_latency)) append(out, size, " within %.3f ms", b->max_latency);
-}
-
-void sp_plan_args_infeasible(const sp_plan_problem *p, const sp_plan_nearest *n, char *out, int size) {
-  const sp_plan_bounds *b = &p->bounds;
-  int set[3] = {isfinite(b->min_accuracy), isfinite(b->max_memory), isfinite(b->max_latency)};
-  int have[3] = {n->have_accuracy, n->have_memory, n->have_latency};
-  /* rounded towards feasibility: accuracy down, memory and latency up */
-  double shown[3] = {floor(n->max_accuracy * 100 + 1e-7) / 100, ceil(n->min_memory / MIB * 100 - 1e-7) / 100,
-                     ceil(n->min_latency * 1000 - 1e-7) / 1000};
-  static const char *fmt[] = {" at most %.2f%% accuracy", " at least %.2f MB", " at least %.3f ms"};
-  static const char *metric[] = {"accuracy", "memory", "latency"};
-  snprintf(out, (size_t)size, "no plan meets the bounds:");
-  const char *sep = "";
-  for (int w = 0; w < 3; w++) {
-    if (!set[w]) continue;
-    append(out, size, "%s", sep);
-    sep = ";";
-    if (!have[w]) append(out, size, " even without the %s bound no plan fits the others", metric[w]);
-    else {
-      append(out, size, fmt[w], shown[w]);
-      append_kept(out, size, b, w);
-    }
-  }
-  if (!set[0] && !set[1] && !set[2]) append(out, size, " the profile's options admit no consistent keep levels");
 }

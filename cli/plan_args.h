@@ -36,10 +36,4 @@ const char *sp_plan_solver_name(sp_plan_solver s);
 /* Runs the solver of `a` on p (a planner.h call). */
 sp_status sp_plan_args_solve(const sp_plan_args *a, const sp_plan_problem *p, sp_plan *plan);
 
-/* The one-line message of an infeasible problem with its nearest feasible
- * bounds, in the CLI's units (MB = 2^20 bytes), each rounded so that it can
- * be given back as a bound: "no plan meets the bounds: at most 88.10%
- * accuracy within 10.00 MB; at least 14.20 MB for 92.00%". */
-void sp_plan_args_infeasible(const sp_plan_problem *p, const sp_plan_nearest *n, char *out, int size);
-
 #endif

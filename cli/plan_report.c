@@ -1,7 +1,6 @@
 /* Measured against predicted, printed (plan_report.h). */
 #include "cli/plan_report.h"
 
-#define MIB 1048576.0
 
 void sp_plan_report_layers(FILE *out, const sp_plan_file *f, const sp_plan_measurement *m) {
   fprintf(out, "%-22s %-34s %3s %10s %10s %8s\n", "layer", "variant", "thr", "pred ms", "meas ms", "error");
@@ -21,10 +20,10 @@ void sp_plan_report_totals(FILE *out, const sp_plan_file *f, const sp_plan_measu
   fprintf(out, "%-18s %12.4f %12.4f %+8.1f%%  (p10 %.4f, p90 %.4f, %d runs)\n", "latency (ms)",
           f->predicted.latency_ms, m->latency_ms, 100 * sp_relative_error(m->latency_ms, f->predicted.latency_ms),
           m->p10_ms, m->p90_ms, m->runs);
-  fprintf(out, "%-18s %12.4f %12.4f %+8.1f%%  (weights %.4f + activations %.4f + workspace %.4f)\n",
-          "peak memory (MB)", f->predicted.peak_bytes / MIB, m->peak_bytes / MIB,
-          100 * sp_relative_error(m->peak_bytes, f->predicted.peak_bytes), m->weight_bytes / MIB,
-          m->activation_bytes / MIB, m->workspace_bytes / MIB);
+  fprintf(out, "%-18s %12.4f %12.4f %+8.1f%%  (weights %.4f + activations %.4f + workspace %.4f + device %.4f)\n",
+          "peak memory (MB)", sp_plan_mb(f->predicted.peak_bytes), sp_plan_mb(m->peak_bytes),
+          100 * sp_relative_error(m->peak_bytes, f->predicted.peak_bytes), sp_plan_mb(m->weight_bytes),
+          sp_plan_mb(m->activation_bytes), sp_plan_mb(m->workspace_bytes), sp_plan_mb(m->device_bytes));
   if (m->core.cpu >= 0) {
     fprintf(out, "core: cpu %d, where the reference network ran fastest (median of 5 runs on each:",
             m->core.cpu);

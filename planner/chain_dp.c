@@ -14,7 +14,10 @@
 #include <string.h>
 
 typedef struct label {
-  double lat, drop, w, mloc;
+  double lat, drop;
+  double w;    /* held for the whole run: weights and device tensors */
+  double dws;  /* the device workspace: the largest device option's */
+  double mloc; /* the largest step-local memory: live activations + host workspace */
   int parent, option;
 } label;
 
@@ -38,7 +41,7 @@ typedef struct dp {
 
 static int dominates(const dp *d, const label *a, const label *b) {
   return (!d->rel.latency || a->lat <= b->lat) && (!d->rel.accuracy || a->drop <= b->drop) &&
-         (!d->rel.memory || (a->w <= b->w && a->mloc <= b->mloc));
+         (!d->rel.memory || (a->w <= b->w && a->dws <= b->dws && a->mloc <= b->mloc));
 }
 
 /* Adds c to state s unless a label there dominates it; evicts what it dominates.
@@ -100,7 +103,7 @@ static sp_status bounds_init(dp *d) {
       const sp_plan_option *op = &ly->opt[o];
       double in = l == 0 ? p->input_bytes : p->layers[l - 1].act_bytes[op->keep_in];
       lat = fmin(lat, op->latency_ms), drop = fmin(drop, op->drop), w = fmin(w, op->weight_bytes);
-      m = fmin(m, in + ly->act_bytes[op->keep_out] + op->workspace_bytes);
+      m = fmin(m, in + ly->act_bytes[op->keep_out] + (op->residency ? 0 : op->workspace_bytes));
     }
     for (int k = 0; k < p->groups[ly->g_out].n_keep; k++)
       gdrop = fmin(gdrop, p->groups[ly->g_out].drop[k]);
@@ -122,6 +125,20 @@ static sp_status bounds_init(dp *d) {
 
 static int state_of(const sp_plan_problem *p, int k, int r) { return k * (p->n_res + 1) + r; }
 
+/* In a chain each tensor has one reader: the copy of layer l's input (at
+ * keep level k, from residency r; r == n_res: the network input, on the
+ * host) to op's residency, and for the last layer its output's to the host. */
+static double copy_in(const sp_plan_problem *p, int l, int k, int r, const sp_plan_option *op) {
+  int R = p->n_res, b = op->residency;
+  double ms = 0;
+  if (r == R && b != 0 && p->input_copy) ms += p->input_copy[b];
+  const double *c = l > 0 ? p->layers[l - 1].copy : NULL;
+  if (r < R && r != b && c) ms += c[(k * R + r) * R + b];
+  c = p->layers[l].copy;
+  if (l == p->n_layers - 1 && b != 0 && c) ms += c[(op->keep_out * R + b) * R + 0];
+  return ms;
+}
+
 /* Extends every label of `cur` (states at layer l's input) by layer l's
  * options into `next`. */
 static int extend(dp *d, int l, vec *cur, vec *next) {
@@ -140,12 +157,18 @@ static int extend(dp *d, int l, vec *cur, vec *next) {
           label c = d->arena[s->v[i]];
           c.parent = s->v[i];
           c.option = o;
-          c.lat += op->latency_ms + (r < R && ly->trans[0] ? ly->trans[0][r * R + op->residency] : 0);
+          c.lat += op->latency_ms + copy_in(p, l, k, r, op);
           c.drop += op->drop + (ly->g_out != ly->g_in ? p->groups[ly->g_out].drop[op->keep_out] : 0);
           c.w += op->weight_bytes;
-          c.mloc = fmax(c.mloc, act_in + ly->act_bytes[op->keep_out] + op->workspace_bytes);
+          /* device memory (the whole run): the input tensor if a device
+           * writes (r) or reads it, the network output if a device writes it */
+          int dev = op->residency != 0;
+          if (dev || (r != 0 && r < R)) c.w += act_in;
+          if (dev && l == p->n_layers - 1) c.w += ly->act_bytes[op->keep_out];
+          if (dev) c.dws = fmax(c.dws, op->workspace_bytes);
+          c.mloc = fmax(c.mloc, act_in + ly->act_bytes[op->keep_out] + (dev ? 0 : op->workspace_bytes));
           double lat = c.lat + d->suf_lat[l + 1], drop = c.drop + d->suf_drop[l + 1];
-          double peak = c.w + d->suf_w[l + 1] + fmax(c.mloc, d->suf_m[l + 1]);
+          double peak = c.w + d->suf_w[l + 1] + c.dws + fmax(c.mloc, d->suf_m[l + 1]);
           double obj = p->objective == SP_PLAN_MIN_LATENCY  ? lat
                        : p->objective == SP_PLAN_MIN_MEMORY ? peak
                                                             : drop;
@@ -200,7 +223,7 @@ sp_status sp_plan_chain_dp(const sp_plan_problem *p, long max_labels, sp_plan *p
       for (int i = 0; i < cur[s].n; i++) {
         const label *c = &d.arena[cur[s].v[i]];
         sp_plan_metrics m = {
-            .latency_ms = c->lat, .peak_bytes = c->w + c->mloc, .accuracy = p->base_accuracy - c->drop};
+            .latency_ms = c->lat, .peak_bytes = c->w + c->dws + c->mloc, .accuracy = p->base_accuracy - c->drop};
         double obj = sp_plan_objective_value(p->objective, &m);
         if (best < 0 || sp_plan_better(p->objective, obj, best_obj)) best = cur[s].v[i], best_obj = obj;
       }

@@ -1,5 +1,7 @@
 /* The reference for small instances: every combination of options, with
- * no pruning, scored by sp_plan_evaluate's rules. Combinations whose layers
+ * no pruning, scored by sp_plan_evaluate's rules and ranked lexicographically
+ * (sp_plan_lex_better: ties in the objective go to accuracy, then the other
+ * metric). Combinations whose layers
  * disagree on a group's keep level are cut as soon as the disagreement
  * appears. */
 #include "planner/internal.h"
@@ -11,7 +13,7 @@ typedef struct search {
   const sp_plan_problem *p;
   sp_plan_eval ev;
   int *option, *best, *keep, *owners; /* owners[g]: layers currently fixing group g */
-  double best_obj;
+  sp_plan_metrics best_m;
   int found;
 } search;
 
@@ -25,10 +27,9 @@ static int claim(search *s, int g, int k) {
 static void leaf(search *s) {
   sp_plan_metrics m;
   if (sp_plan_eval_run(&s->ev, s->option, NULL, &m) || !sp_plan_fits(&s->p->bounds, &m)) return;
-  double obj = sp_plan_objective_value(s->p->objective, &m);
-  if (!s->found || sp_plan_better(s->p->objective, obj, s->best_obj)) {
+  if (!s->found || sp_plan_lex_better(s->p->objective, &m, &s->best_m)) {
     s->found = 1;
-    s->best_obj = obj;
+    s->best_m = m;
     for (int l = 0; l < s->p->n_layers; l++) s->best[l] = s->option[l];
   }
 }

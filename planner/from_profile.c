@@ -150,25 +150,34 @@ static void mean_rates(const sp_profile *prof, double *h2d, double *d2h) {
   *d2h = bytes > 0 ? td / bytes : 0;
 }
 
-/* Transition matrix of the edge pred -> layer: host->device is an upload of
- * pred's output (unpruned, problem.h), device->host a download, device a ->
- * device b both. */
-static void fill_transitions(const sp_profile *prof, sp_plan_source *s, int pred, double *trans) {
-  const sp_profile_transition *t = sp_profile_find_transition(prof, pred, 0);
-  double h2d, d2h;
+/* The measured copy times of tensor `tensor` (-1: the network input) at
+ * profile keep level k, or estimates at the mean rate for `bytes`. */
+static void copy_times(const sp_profile *prof, sp_plan_source *s, int tensor, int k, double bytes, double *h2d,
+                       double *d2h) {
+  const sp_profile_transition *t = sp_profile_find_transition(prof, tensor, k);
   if (t && !t->failed) {
-    h2d = t->h2d_ms, d2h = t->d2h_ms;
-  } else {
-    double rh, rd;
-    mean_rates(prof, &rh, &rd);
-    double bytes = prof->layers[pred].act_bytes[0];
-    h2d = rh * bytes, d2h = rd * bytes;
-    s->transitions_estimated++;
+    *h2d = t->h2d_ms, *d2h = t->d2h_ms;
+    return;
   }
-  int n = s->problem.n_res;
-  for (int a = 0; a < n; a++)
-    for (int b = 0; b < n; b++)
-      trans[a * n + b] = a == b ? 0.0 : (a ? d2h : 0.0) + (b ? h2d : 0.0);
+  double rh, rd;
+  mean_rates(prof, &rh, &rd);
+  *h2d = rh * bytes, *d2h = rd * bytes;
+  s->transitions_estimated++;
+}
+
+/* Copy matrices of layer li's output, one per kept level of its group, at
+ * that level's size (the profile measures each level): host->device is an
+ * upload, device->host a download, device a -> device b both. */
+static void fill_copies(const sp_profile *prof, sp_plan_source *s, int li, double *copy) {
+  const sp_profile_layer *pl = &prof->layers[li];
+  int n = s->problem.n_res, g = pl->group_out;
+  for (int j = 0; j < s->problem.groups[g].n_keep; j++) {
+    int k = s->level[g][j];
+    double h2d, d2h;
+    copy_times(prof, s, li, k, pl->act_bytes[k], &h2d, &d2h);
+    for (int a = 0; a < n; a++)
+      for (int b = 0; b < n; b++) copy[(j * n + a) * n + b] = a == b ? 0.0 : (a ? d2h : 0.0) + (b ? h2d : 0.0);
+  }
 }
 
 static sp_status build_layer(const sp_profile *prof, const sp_plan_accuracy *acc, sp_plan_source *s,
@@ -203,7 +212,7 @@ static sp_status build_layer(const sp_profile *prof, const sp_plan_accuracy *acc
   const sp_profile_group *g = &prof->groups[pl->group_out];
   for (int j = 0; j < g->n_keep; j++)
     if (new_level[pl->group_out][j] >= 0) ly->act_bytes[new_level[pl->group_out][j]] = pl->act_bytes[j];
-  for (int i = 0; i < n_pred && p->n_res > 1; i++) fill_transitions(prof, s, pred[i], ly->trans[i]);
+  if (ly->copy) fill_copies(prof, s, li, ly->copy);
   return SP_OK;
 }
 
@@ -231,11 +240,16 @@ sp_status sp_plan_from_profile(const sp_profile *prof, const sp_plan_accuracy *a
     if (out->records_no_accuracy)
       note(out, "%d of %d records left out: their compression has no accuracy entry", out->records_no_accuracy,
            out->records_total);
-    if (out->transitions_estimated)
-      note(out, "%d host<->device edges had no measured copy time: estimated from the mean rate",
-           out->transitions_estimated);
-    /* the network input: per image shape x batch, float32 */
+    /* the network input: per image shape x batch, float32, on the host */
     p->input_bytes = 4.0 * prof->input.c * prof->input.h * prof->input.w * (prof->config.batch > 0 ? prof->config.batch : 1);
+    if (p->input_copy) {
+      double h2d, d2h;
+      copy_times(prof, out, -1, 0, p->input_bytes, &h2d, &d2h);
+      for (int b = 1; b < p->n_res; b++) p->input_copy[b] = h2d;
+    }
+    if (out->transitions_estimated)
+      note(out, "%d tensors (at a keep level) had no measured copy time: estimated from the mean rate",
+           out->transitions_estimated);
     p->base_accuracy = acc->baseline;
     st = sp_plan_problem_validate(p);
   }

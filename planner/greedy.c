@@ -1,6 +1,9 @@
-/* The greedy baseline the ILP must beat (and its warm start): each layer's
- * best option on its own, made consistent, then relaxed until the bounds
- * hold (local_search.c). */
+/* The greedy baseline the ILP must beat (and its warm start), NetAdapt-style
+ * (Yang et al., ECCV 2018): from the most accurate plan, repeatedly take the
+ * single-layer or channel-group move that buys the most latency (or memory:
+ * the objective) per accuracy lost while the bounds hold; while a memory or
+ * latency bound is missed, the move that removes the most violation per
+ * accuracy lost (local_search.c). */
 #include "planner/internal.h"
 
 #include <stdio.h>
@@ -62,8 +65,8 @@ static void give_up(sp_plan *plan, const sp_plan_problem *p, const sp_plan_metri
     n += snprintf(msg + n, size - (size_t)n, " accuracy >= %.2f%% (reached %.2f%%)", b->min_accuracy,
                   m->accuracy);
   if (m->peak_bytes > b->max_memory + sp_plan_tol(b->max_memory) && n < (int)size)
-    n += snprintf(msg + n, size - (size_t)n, " memory <= %.2f MB (reached %.2f MB)", b->max_memory / 1e6,
-                  m->peak_bytes / 1e6);
+    n += snprintf(msg + n, size - (size_t)n, " memory <= %.2f MB (reached %.2f MB)", sp_plan_mb(b->max_memory),
+                  sp_plan_mb(m->peak_bytes));
   if (m->latency_ms > b->max_latency + sp_plan_tol(b->max_latency) && n < (int)size)
     snprintf(msg + n, size - (size_t)n, " latency <= %.3f ms (reached %.3f ms)", b->max_latency,
              m->latency_ms);
@@ -75,24 +78,37 @@ sp_status sp_plan_greedy(const sp_plan_problem *p, sp_plan *plan) {
   double t0 = sp_plan_now();
   sp_plan_ls ls;
   if ((st = sp_plan_ls_init(&ls, p, NULL))) return st;
-  int L = p->n_layers;
-  for (int l = 0; l < L; l++) {
-    const sp_plan_layer *ly = &p->layers[l];
-    ls.option[l] = 0;
-    for (int o = 1; o < ly->n_opt; o++)
-      if (sp_plan_own_better(p, &ly->opt[o], &ly->opt[ls.option[l]])) ls.option[l] = o;
+  int L = p->n_layers, G = p->n_groups;
+  /* The start: every group at its least-drop keep level (the first of
+   * equals: keep 1.0), every layer on its most accurate option there; where
+   * a layer has none, keep levels by the layers' most accurate picks. */
+  for (int g = 0; g < G; g++) {
+    ls.keep[g] = 0;
+    for (int k = 1; k < p->groups[g].n_keep; k++)
+      if (p->groups[g].drop[k] < p->groups[g].drop[ls.keep[g]]) ls.keep[g] = k;
+  }
+  int ok = 1;
+  for (int l = 0; l < L && ok; l++) ok = (ls.option[l] = sp_plan_ls_most_accurate(&ls, l, ls.keep)) >= 0;
+  if (!ok) {
+    for (int l = 0; l < L; l++) {
+      const sp_plan_layer *ly = &p->layers[l];
+      ls.option[l] = 0;
+      for (int o = 1; o < ly->n_opt; o++)
+        if (sp_plan_more_accurate(&ly->opt[o], &ly->opt[ls.option[l]])) ls.option[l] = o;
+    }
+    ok = choose_keeps(p, ls.option, ls.keep);
+    for (int l = 0; l < L && ok; l++) ok = (ls.option[l] = sp_plan_ls_most_accurate(&ls, l, ls.keep)) >= 0;
   }
   plan->result = SP_PLAN_GAVE_UP;
-  if (!choose_keeps(p, ls.option, ls.keep)) {
+  if (!ok) {
     snprintf(plan->message, sizeof plan->message,
              "greedy: found no keep levels that every layer has an option for");
   } else {
-    /* Re-pick in execution order, so that transitions from the chosen
-     * predecessors count. */
-    for (int l = 0; l < L; l++) ls.option[l] = -1;
-    for (int l = 0; l < L; l++) ls.option[l] = sp_plan_ls_best_compatible(&ls, l, ls.keep, ls.option);
     st = sp_plan_ls_set(&ls, ls.option);
-    if (!st && sp_plan_ls_repair(&ls, 4 * (L + p->n_groups) + 100)) plan->result = SP_PLAN_FEASIBLE;
+    /* each move changes one layer or one group; a plan has at most
+     * L x options of them that pay, in practice far fewer */
+    if (!st) sp_plan_ls_netadapt(&ls, 50 * (L + G) + 1000);
+    if (!st && sp_plan_fits(&p->bounds, &ls.m)) plan->result = SP_PLAN_FEASIBLE;
     if (!st) st = sp_plan_store(plan, p, ls.option);
     if (!st && plan->result != SP_PLAN_FEASIBLE) give_up(plan, p, &plan->metrics);
   }

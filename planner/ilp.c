@@ -2,8 +2,15 @@
  *   y[g,k] binary   group g keeps level k;              sum_k y[g,k] = 1
  *   x[l,o] binary   layer l runs option o; for each k:   sum_{o: keep_in=k} x[l,o] = y[g_in,k]
  *                                                        (and keep_out with g_out)
- *   w[e,a,b] >= 0   edge e moves its tensor from residency a to b:
- *                   sum_b w = sum_{o of producer: res=a} x,  sum_a w = sum_{o of consumer: res=b} x
+ *   w[e,k,a,b] >= 0 edge e's tensor, at keep level k, is on residency a and its reader on b:
+ *                   sum_b w = sum_{o of producer: res=a, keep_out=k} x,
+ *                   sum_a w = sum_{o of reader: res=b, keep_in=k} x
+ *                   (a transportation polytope per keep level)
+ *   z[t,k,a,b] >= w[e,k,a,b] for every reader edge e of a tensor t with several readers:
+ *                   the executor copies a tensor once per residency and reuses the copy,
+ *                   so the copy is paid once (z, or w itself for one reader); the
+ *                   network input's copies (z[b] >= its readers' x on b) and the
+ *                   output's download (on the last layer's x) likewise
  *   memory          per step s: weights + live activations (linear in y) + workspace_s <= M
  *   accuracy        sum of group and option drops <= base - A_min
  *   objective       latency (sum lat x + sum trans w), or peak P >= every step's
@@ -48,17 +55,38 @@ static int add_cols(model *m, int n, int kind, double lb, double ub) {
   return first;
 }
 
-/* Edges whose transitions matter get a transportation block. */
-static int edge_costed(const model *m, const sp_plan_layer *ly, int i) {
-  if (!m->rel.latency || !ly->trans[i]) return 0;
-  for (int a = 0; a < m->p->n_res * m->p->n_res; a++)
-    if (ly->trans[i][a] != 0) return 1;
+/* Whether tensor t (-1: the network input) has a copy that costs anything. */
+static int tensor_costed(const model *m, int t) {
+  const sp_plan_problem *p = m->p;
+  int R = p->n_res, n = t < 0 ? R : p->groups[p->layers[t].g_out].n_keep * R * R;
+  const double *c = t < 0 ? p->input_copy : p->layers[t].copy;
+  if (!m->rel.latency || !c) return 0;
+  for (int a = 0; a < n; a++)
+    if (c[a] != 0) return 1;
   return 0;
+}
+
+/* Edges whose copies matter get a transportation block. */
+static int edge_costed(const model *m, const sp_plan_layer *ly, int i) { return tensor_costed(m, ly->pred[i]); }
+
+/* Whether a layer on a device may write or read tensor t (-1: the input). */
+static int touched(const model *m, int t) {
+  const sp_plan_problem *p = m->p;
+  int on = 0;
+  for (int o = 0; t >= 0 && o < p->layers[t].n_opt; o++) on |= p->layers[t].opt[o].residency != 0;
+  for (int j = m->ev->cons_first[t + 1]; j < m->ev->cons_first[t + 2]; j++)
+    for (int o = 0, l = m->ev->cons[j]; o < p->layers[l].n_opt; o++) on |= p->layers[l].opt[o].residency != 0;
+  return on;
+}
+
+static int readers(const model *m, int t) { return m->ev->cons_first[t + 2] - m->ev->cons_first[t + 1]; }
+
+static int n_copy(const sp_plan_problem *p, int t) {
+  return t < 0 ? p->n_res : p->groups[p->layers[t].g_out].n_keep * p->n_res * p->n_res;
 }
 
 static void build_columns(model *m) {
   const sp_plan_problem *p = m->p;
-  int R = p->n_res;
   for (int g = 0; g < p->n_groups; g++) {
     m->ycol[g] = add_cols(m, p->groups[g].n_keep, GLP_BV, 0, 1);
     for (int k = 0; k < p->groups[g].n_keep; k++)
@@ -70,8 +98,17 @@ static void build_columns(model *m) {
   for (int l = 0; l < p->n_layers; l++)
     for (int i = 0; i < p->layers[l].n_pred; i++)
       if (edge_costed(m, &p->layers[l], i))
-        m->wcol[l * SP_PLAN_MAX_PRED + i] = add_cols(m, R * R, GLP_CV, 0, 1);
+        m->wcol[l * SP_PLAN_MAX_PRED + i] = add_cols(m, n_copy(p, p->layers[l].pred[i]), GLP_CV, 0, 1);
+  for (int t = -1; t < p->n_layers; t++)
+    if (readers(m, t) > 1 && tensor_costed(m, t)) m->zcol[t + 1] = add_cols(m, n_copy(p, t), GLP_CV, 0, 1);
+
   if (m->rel.memory) m->wtot = add_cols(m, 1, GLP_CV, 0, 1e30);
+  for (int t = -1; m->rel.memory && t < p->n_layers; t++)
+    if (touched(m, t)) m->vcol[t + 1] = add_cols(m, t < 0 ? 1 : p->groups[p->layers[t].g_out].n_keep, GLP_CV, 0, 1);
+  for (int l = 0; m->rel.memory && l < p->n_layers && !m->dws; l++)
+    for (int o = 0; o < p->layers[l].n_opt && !m->dws; o++)
+      if (p->layers[l].opt[o].residency && p->layers[l].opt[o].workspace_bytes > 0)
+        m->dws = add_cols(m, 1, GLP_CV, 0, 1e30);
   if (p->objective == SP_PLAN_MIN_MEMORY) {
     m->pcol = add_cols(m, 1, GLP_CV, 0, 1e30);
     if (isfinite(p->bounds.max_memory))
@@ -101,23 +138,45 @@ static void build_links(model *m) {
   }
 }
 
-/* The transportation polytope of each costed edge. */
+/* The transportation polytope of each costed edge, per keep level, and
+ * z >= w for the tensors read on several edges. */
 static void build_transitions(model *m) {
   const sp_plan_problem *p = m->p;
   int R = p->n_res;
   for (int l = 0; l < p->n_layers; l++) {
     const sp_plan_layer *ly = &p->layers[l];
     for (int i = 0; i < ly->n_pred; i++) {
-      int w = m->wcol[l * SP_PLAN_MAX_PRED + i], q = ly->pred[i];
+      int w = m->wcol[l * SP_PLAN_MAX_PRED + i], q = ly->pred[i], z = m->zcol[q + 1];
       if (!w) continue;
-      for (int side = 0; side < 2; side++)
-        for (int a = 0; a < R; a++) {
-          int layer = side ? l : q;
-          for (int b = 0; b < R; b++) row_add(m, side ? w + b * R + a : w + a * R + b, 1);
-          for (int o = 0; o < p->layers[layer].n_opt; o++)
-            if (p->layers[layer].opt[o].residency == a) row_add(m, opt_col(m, layer, o), -1);
-          row_end(m, GLP_FX, 0, 0);
+      int K = p->groups[p->layers[q].g_out].n_keep;
+      for (int k = 0; k < K; k++)
+        for (int side = 0; side < 2; side++)
+          for (int a = 0; a < R; a++) {
+            int layer = side ? l : q;
+            for (int b = 0; b < R; b++) row_add(m, w + (k * R + (side ? b : a)) * R + (side ? a : b), 1);
+            for (int o = 0; o < p->layers[layer].n_opt; o++) {
+              const sp_plan_option *op = &p->layers[layer].opt[o];
+              if (op->residency == a && (side ? op->keep_in : op->keep_out) == k)
+                row_add(m, opt_col(m, layer, o), -1);
+            }
+            row_end(m, GLP_FX, 0, 0);
+          }
+      for (int j = 0; z && j < K * R * R; j++)
+        if (j / R % R != j % R) { /* a != b */
+          row_add(m, z + j, 1);
+          row_add(m, w + j, -1);
+          row_end(m, GLP_LO, 0, 0);
         }
+    }
+  }
+  int z = m->zcol[0]; /* the network input, from the host */
+  for (int j = m->ev->cons_first[0]; z && j < m->ev->cons_first[1]; j++) {
+    int l = m->ev->cons[j];
+    for (int b = 1; b < R; b++) {
+      row_add(m, z + b, 1);
+      for (int o = 0; o < p->layers[l].n_opt; o++)
+        if (p->layers[l].opt[o].residency == b) row_add(m, opt_col(m, l, o), -1);
+      row_end(m, GLP_LO, 0, 0);
     }
   }
 }
@@ -125,15 +184,43 @@ static void build_transitions(model *m) {
 static void build_memory(model *m, const sp_plan_eval *ev) {
   const sp_plan_problem *p = m->p;
   if (!m->rel.memory) return;
+  /* what the whole run holds: weights, device tensors, device workspace */
   row_add(m, m->wtot, 1);
   for (int l = 0; l < p->n_layers; l++)
     for (int o = 0; o < p->layers[l].n_opt; o++)
       row_add(m, opt_col(m, l, o), -p->layers[l].opt[o].weight_bytes * MB);
+  for (int t = -1; t < p->n_layers; t++)
+    for (int k = 0, v = m->vcol[t + 1]; v && k < (t < 0 ? 1 : p->groups[p->layers[t].g_out].n_keep); k++)
+      row_add(m, v + k, -(t < 0 ? p->input_bytes : p->layers[t].act_bytes[k]) * MB);
+  row_add(m, m->dws, -1);
   row_end(m, GLP_FX, 0, 0);
+  /* v[t,k] >= t's producer on a device at level k, and >= each reader's */
+  for (int t = -1; t < p->n_layers; t++) {
+    int v = m->vcol[t + 1];
+    for (int j = m->ev->cons_first[t + 1] - 1; v && j < m->ev->cons_first[t + 2]; j++) {
+      int l = j < m->ev->cons_first[t + 1] ? t : m->ev->cons[j];
+      if (l < 0) continue; /* the network input has no producer */
+      for (int k = 0; k < (t < 0 ? 1 : p->groups[p->layers[t].g_out].n_keep); k++) {
+        row_add(m, v + k, 1);
+        for (int o = 0; o < p->layers[l].n_opt; o++) {
+          const sp_plan_option *op = &p->layers[l].opt[o];
+          if (op->residency && (t < 0 || (l == t ? op->keep_out : op->keep_in) == k)) row_add(m, opt_col(m, l, o), -1);
+        }
+        row_end(m, GLP_LO, 0, 0);
+      }
+    }
+  }
+  for (int l = 0; m->dws && l < p->n_layers; l++) {
+    row_add(m, m->dws, 1);
+    for (int o = 0; o < p->layers[l].n_opt; o++)
+      if (p->layers[l].opt[o].residency) row_add(m, opt_col(m, l, o), -p->layers[l].opt[o].workspace_bytes * MB);
+    row_end(m, GLP_LO, 0, 0);
+  }
   for (int s = 0; s < p->n_layers; s++) {
     const sp_plan_layer *ly = &p->layers[s];
     row_add(m, m->wtot, 1);
-    for (int o = 0; o < ly->n_opt; o++) row_add(m, opt_col(m, s, o), ly->opt[o].workspace_bytes * MB);
+    for (int o = 0; o < ly->n_opt; o++)
+      if (!ly->opt[o].residency) row_add(m, opt_col(m, s, o), ly->opt[o].workspace_bytes * MB);
     for (int t = 0; t <= s; t++) {
       if (ev->last[t] < s) continue;
       int g = p->layers[t].g_out;
@@ -150,16 +237,30 @@ static void build_memory(model *m, const sp_plan_eval *ev) {
   }
 }
 
-/* Adds the latency or drop expression to the row being built. */
+/* Adds the latency or drop expression to the row being built. Copies: on z
+ * where a tensor has one, else on its one reader's w; the network input's
+ * with one reader and the output's download on the x of that layer. */
 static void add_latency(model *m) {
   const sp_plan_problem *p = m->p;
+  int R = p->n_res, last = p->n_layers - 1;
   for (int l = 0; l < p->n_layers; l++) {
     const sp_plan_layer *ly = &p->layers[l];
-    for (int o = 0; o < ly->n_opt; o++) row_add(m, opt_col(m, l, o), ly->opt[o].latency_ms);
-    for (int i = 0; i < ly->n_pred; i++)
-      for (int a = 0, w = m->wcol[l * SP_PLAN_MAX_PRED + i]; w && a < p->n_res * p->n_res; a++)
-        row_add(m, w + a, ly->trans[i][a]);
+    for (int o = 0; o < ly->n_opt; o++) {
+      const sp_plan_option *op = &ly->opt[o];
+      double ms = op->latency_ms;
+      if (!ly->n_pred && !m->zcol[0] && tensor_costed(m, -1)) ms += p->input_copy[op->residency];
+      if (l == last && op->residency && tensor_costed(m, l)) ms += ly->copy[(op->keep_out * R + op->residency) * R];
+      row_add(m, opt_col(m, l, o), ms);
+    }
+    for (int i = 0; i < ly->n_pred; i++) {
+      int w = m->wcol[l * SP_PLAN_MAX_PRED + i], q = ly->pred[i];
+      for (int j = 0; w && !m->zcol[q + 1] && j < n_copy(p, q); j++)
+        if (j / R % R != j % R) row_add(m, w + j, p->layers[q].copy[j]);
+    }
   }
+  for (int t = -1; t < p->n_layers; t++)
+    for (int j = 0, z = m->zcol[t + 1]; z && j < n_copy(p, t); j++)
+      if (t < 0 ? j != 0 : j / R % R != j % R) row_add(m, z + j, t < 0 ? p->input_copy[j] : p->layers[t].copy[j]);
 }
 
 static void add_drop(model *m) {
@@ -202,6 +303,8 @@ void sp_ilp_params_init(sp_ilp_params *params) {
   params->prune = 1;
   params->warm_start = 1;
   params->nearest = 1;
+  params->tie_break = 1;
+  params->tie_epsilon = 1e-7;
 }
 
 /* Runs GLPK on the built model and reads the plan back. */
@@ -263,9 +366,7 @@ static sp_status solve(model *m, const sp_ilp_params *params, sp_plan *plan, dou
   return SP_OK;
 }
 
-sp_status sp_plan_ilp_solve(const sp_plan_problem *p, const sp_ilp_params *params, sp_plan *plan) {
-  sp_ilp_params defaults;
-  if (!params) sp_ilp_params_init(&defaults), params = &defaults;
+static sp_status solve_once(const sp_plan_problem *p, const sp_ilp_params *params, sp_plan *plan) {
   sp_status st = sp_plan_problem_validate(p);
   if (st || (st = sp_plan_prepare(plan, p))) return st;
   double t0 = sp_plan_now();
@@ -289,8 +390,11 @@ sp_status sp_plan_ilp_solve(const sp_plan_problem *p, const sp_ilp_params *param
   m.ycol = calloc((size_t)p->n_groups, sizeof *m.ycol);
   m.xcol = calloc((size_t)total, sizeof *m.xcol);
   m.wcol = calloc((size_t)p->n_layers * SP_PLAN_MAX_PRED, sizeof *m.wcol);
+  m.zcol = calloc((size_t)p->n_layers + 1, sizeof *m.zcol);
+  m.vcol = calloc((size_t)p->n_layers + 1, sizeof *m.vcol);
+  m.ev = &ev;
   m.lp = glp_create_prob();
-  if (!m.ycol || !m.xcol || !m.wcol) {
+  if (!m.ycol || !m.xcol || !m.wcol || !m.zcol || !m.vcol) {
     st = sp_fail(SP_ERR_RUNTIME, "plan: out of memory");
     goto done;
   }
@@ -320,9 +424,49 @@ sp_status sp_plan_ilp_solve(const sp_plan_problem *p, const sp_ilp_params *param
 done:
   if (m.lp) glp_delete_prob(m.lp);
   sp_ilp_heuristic_free(&m);
-  free(m.ycol), free(m.xcol), free(m.wcol), free(m.acc), free(m.mark), free(m.ind), free(m.val);
+  free(m.ycol), free(m.xcol), free(m.wcol), free(m.zcol), free(m.vcol), free(m.acc), free(m.mark), free(m.ind), free(m.val);
   sp_plan_eval_free(&ev);
   sp_plan_filter_free(&f);
+  plan->solve_s = sp_plan_now() - t0;
+  return st;
+}
+
+/* Turns metric `which` of the plan into a bound of q: no worse than v, within the slack. */
+static void fix_metric(sp_plan_bounds *b, sp_plan_objective which, double v, double eps) {
+  double slack = eps * fmax(1.0, fabs(v));
+  if (which == SP_PLAN_MIN_LATENCY) b->max_latency = fmin(b->max_latency, v + slack);
+  else if (which == SP_PLAN_MIN_MEMORY) b->max_memory = fmin(b->max_memory, v + slack);
+  else b->min_accuracy = fmax(b->min_accuracy, v - slack);
+}
+
+sp_status sp_plan_ilp_solve(const sp_plan_problem *p, const sp_ilp_params *params, sp_plan *plan) {
+  sp_ilp_params defaults;
+  if (!params) sp_ilp_params_init(&defaults), params = &defaults;
+  double t0 = sp_plan_now();
+  sp_status st = solve_once(p, params, plan);
+  if (st || !params->tie_break || plan->result != SP_PLAN_OPTIMAL || !plan->has_plan) return st;
+  /* Lexicographic: each later stage keeps the earlier metrics at their
+   * optimum, so its plan is never worse in them; a stage that does not end
+   * optimal (time limit) leaves the plan of the stage before. */
+  sp_plan_objective order[3];
+  sp_plan_lex_order(p->objective, order);
+  sp_plan_problem q = *p; /* shares the arrays; only bounds and objective differ */
+  sp_ilp_params sub = *params;
+  sub.tie_break = 0;
+  sub.nearest = 0;
+  for (int stage = 1; stage < 3 && !st; stage++) {
+    fix_metric(&q.bounds, order[stage - 1], sp_plan_objective_value(order[stage - 1], &plan->metrics),
+               params->tie_epsilon);
+    q.objective = order[stage];
+    sub.time_limit_s = params->time_limit_s - (sp_plan_now() - t0);
+    if (sub.time_limit_s <= 0) break;
+    sp_plan next = {0};
+    st = solve_once(&q, &sub, &next);
+    int better = !st && next.result == SP_PLAN_OPTIMAL && next.has_plan;
+    if (better) st = sp_plan_store(plan, p, next.option);
+    sp_plan_free(&next);
+    if (!better) break;
+  }
   plan->solve_s = sp_plan_now() - t0;
   return st;
 }

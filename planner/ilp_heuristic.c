@@ -25,10 +25,30 @@ static void plan_vector(const model *m, const int *option, const int *keep, cons
     const sp_plan_option *op = &ly->opt[option[l]];
     x[opt_col(m, l, option[l])] = 1;
     wsum += op->weight_bytes * MB;
-    for (int i = 0, w; i < ly->n_pred; i++)
-      if ((w = m->wcol[l * SP_PLAN_MAX_PRED + i]))
-        x[w + p->layers[ly->pred[i]].opt[option[ly->pred[i]]].residency * p->n_res + op->residency] = 1;
+    int R = p->n_res, z = ly->n_pred ? 0 : m->zcol[0];
+    if (z && op->residency) x[z + op->residency] = 1;
+    for (int i = 0, w; i < ly->n_pred; i++) {
+      const sp_plan_option *q = &p->layers[ly->pred[i]].opt[option[ly->pred[i]]];
+      int j = (q->keep_out * R + q->residency) * R + op->residency;
+      if ((w = m->wcol[l * SP_PLAN_MAX_PRED + i])) x[w + j] = 1;
+      if ((z = m->zcol[ly->pred[i] + 1]) && q->residency != op->residency) x[z + j] = 1;
+    }
   }
+  /* device memory held for the whole run (sp_plan_device_bytes) */
+  for (int t = -1; t < p->n_layers; t++) {
+    int v = m->vcol[t + 1], on = t >= 0 && p->layers[t].opt[option[t]].residency != 0;
+    for (int j = m->ev->cons_first[t + 1]; v && j < m->ev->cons_first[t + 2]; j++)
+      on |= p->layers[m->ev->cons[j]].opt[option[m->ev->cons[j]]].residency != 0;
+    if (!v || !on) continue;
+    int k = t < 0 ? 0 : p->layers[t].opt[option[t]].keep_out;
+    x[v + k] = 1;
+    wsum += (t < 0 ? p->input_bytes : p->layers[t].act_bytes[k]) * MB;
+  }
+  for (int l = 0; m->dws && l < p->n_layers; l++) {
+    const sp_plan_option *op = &p->layers[l].opt[option[l]];
+    if (op->residency && op->workspace_bytes * MB > x[m->dws]) x[m->dws] = op->workspace_bytes * MB;
+  }
+  if (m->dws) wsum += x[m->dws];
   if (m->wtot) x[m->wtot] = wsum;
   if (m->pcol) x[m->pcol] = met->peak_bytes * MB;
 }

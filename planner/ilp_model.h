@@ -16,8 +16,15 @@ typedef struct model {
   glp_prob *lp;
   int *ycol;      /* [G] column of y[g,0]; y[g,k] = ycol[g] + k */
   int *xcol;      /* [options] column of x, 0 for pruned options */
-  int *wcol;      /* [L * MAX_PRED] column of w[e,0,0], 0 for free edges */
-  int wtot, pcol; /* total weights (MB) and peak memory columns, 0 if absent */
+  const sp_plan_eval *ev; /* liveness and each tensor's readers */
+  int *wcol;      /* [L * MAX_PRED] column of w[e,0,0,0] (keep, from, to), 0 for free edges */
+  int *zcol;      /* [L + 1] tensor t's z[t,0,0,0] at zcol[t + 1] (t = -1: the network
+                   * input, z[b] only), 0 unless it has several costed readers */
+  int wtot, pcol; /* memory held for the whole run (weights and device memory, MB) and
+                   * peak memory columns, 0 if absent */
+  int dws;        /* the device workspace (MB): >= each device option's chosen, 0 if absent */
+  int *vcol;      /* [L + 1] tensor t on a device at keep level k: vcol[t + 1] + k (t = -1:
+                   * the network input, one level), 0 where no device layer touches it */
   int ncols;
   double *acc; /* dense accumulator of the row being built */
   char *mark;  /* columns present in that row */

@@ -14,6 +14,8 @@ typedef struct sp_plan_eval {
   int *keep;      /* [G] scratch */
   double *diff;   /* [L+1] activation bytes entering/leaving the live set */
   double *step;   /* [L] memory at each step of the last plan run */
+  int *cons_first, *cons; /* readers of tensor t (t = -1: the network input, else a
+                           * layer's output): cons[cons_first[t+1]..cons_first[t+2]) */
 } sp_plan_eval;
 
 sp_status sp_plan_eval_init(sp_plan_eval *e, const sp_plan_problem *p);
@@ -21,12 +23,38 @@ void sp_plan_eval_free(sp_plan_eval *e);
 /* As sp_plan_evaluate; `keep` may be NULL. */
 sp_status sp_plan_eval_run(sp_plan_eval *e, const int *option, int *keep, sp_plan_metrics *m);
 
+/* The copy time of tensor t (-1: the network input, else layer t's output)
+ * when each layer l runs option[l]: once per residency other than the
+ * tensor's own that a reader runs on (and the host, for the last layer's
+ * output), as the executor copies. */
+double sp_plan_copy_ms(const sp_plan_eval *e, int t, const int *option);
+
+/* Device memory, held for the whole run as the executor holds it: every
+ * tensor (at its kept size) that a layer on a device writes or reads, and
+ * one device workspace of the largest chosen device option's workspace
+ * (returned in *workspace when not NULL). 0 for a host-only plan. */
+double sp_plan_device_bytes(const sp_plan_eval *e, const int *option, double *workspace);
+
 /* Frees and reallocates plan's arrays for p and resets every field. */
 sp_status sp_plan_prepare(sp_plan *plan, const sp_plan_problem *p);
 
 /* Stores a choice of options in plan (keep levels, metrics, objective,
  * has_plan = 1). Fails when the choice is inconsistent. */
 sp_status sp_plan_store(sp_plan *plan, const sp_plan_problem *p, const int *option);
+
+/* Plans are ranked lexicographically (issue #21): the objective first, then
+ * accuracy (highest), then the remaining one of latency and memory (least);
+ * the objective accuracy is followed by latency, then memory. order[0] is
+ * the objective. */
+void sp_plan_lex_order(sp_plan_objective objective, sp_plan_objective order[3]);
+
+/* Whether metrics a rank before b in that order: better in the first metric
+ * that differs by more than the tolerance of sp_plan_better. */
+int sp_plan_lex_better(sp_plan_objective objective, const sp_plan_metrics *a, const sp_plan_metrics *b);
+
+/* An option's own share of a metric, for ranking options that tie: its drop
+ * (accuracy), latency, or weight + workspace bytes (memory). Smaller is better. */
+double sp_plan_option_cost(sp_plan_objective metric, const sp_plan_option *op);
 
 /* Additive tolerance for comparing against a bound of this value. */
 double sp_plan_tol(double bound);
@@ -69,8 +97,6 @@ typedef struct sp_plan_ls {
   sp_plan_metrics m;       /* the current plan's metrics */
   double *step;            /* [L] the current plan's memory per step */
   int top, top2;           /* the steps with the largest and second largest memory */
-  int *succ,
-      *succ_first; /* consumers of layer l: succ[succ_first[l]..succ_first[l+1]) as c*MAX_PRED+i */
 } sp_plan_ls;
 
 sp_status sp_plan_ls_init(sp_plan_ls *ls, const sp_plan_problem *p, const sp_plan_filter *f);
@@ -82,9 +108,18 @@ sp_status sp_plan_ls_set(sp_plan_ls *ls, const int *option);
 int sp_plan_ls_repair(sp_plan_ls *ls, int max_steps);
 /* Best-improvement moves that keep the bounds; returns the moves made. */
 int sp_plan_ls_improve(sp_plan_ls *ls, int max_steps);
+/* NetAdapt's moves (greedy.c): while a memory or latency bound is missed,
+ * the move that removes the most violation per accuracy lost, then the one
+ * that gains the most objective per accuracy lost while every bound holds;
+ * no move may break the accuracy bound. Returns the moves made. */
+int sp_plan_ls_netadapt(sp_plan_ls *ls, int max_steps);
 /* Layer l's best option with the given keep levels, by its own score plus
  * (for latency) the transitions from its predecessors' options; -1 if none. */
 int sp_plan_ls_best_compatible(const sp_plan_ls *ls, int l, const int *keep, const int *option);
+/* Layer l's most accurate option with the given keep levels (least drop,
+ * then latency, then memory: sp_plan_more_accurate), -1 if none. */
+int sp_plan_ls_most_accurate(const sp_plan_ls *ls, int l, const int *keep);
+int sp_plan_more_accurate(const sp_plan_option *a, const sp_plan_option *b);
 /* A layer's own cost under the objective (transitions and coupling ignored),
  * and the order it induces (ties by latency). */
 double sp_plan_own_score(const sp_plan_problem *p, const sp_plan_option *op);

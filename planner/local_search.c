@@ -2,7 +2,9 @@
  * primal heuristics. A move changes one layer's option (same keep levels),
  * or one group's keep level with the layers touching it re-picked. Repair
  * takes the moves that buy the most bound violation per objective lost;
- * improve takes the feasible move that gains the most objective. */
+ * improve takes the feasible move that gains the most objective; NetAdapt
+ * takes the move that buys the most (violation, then objective) per
+ * accuracy lost. */
 #include "planner/internal.h"
 
 #include <math.h>
@@ -38,10 +40,14 @@ int sp_plan_ls_best_compatible(const sp_plan_ls *ls, int l, const int *keep, con
     const sp_plan_option *op = &ly->opt[o];
     if (op->keep_in != keep[ly->g_in] || op->keep_out != keep[ly->g_out] || !usable(ls, l, o)) continue;
     double cost = sp_plan_own_score(p, op);
-    for (int i = 0; i < ly->n_pred && p->objective == SP_PLAN_MIN_LATENCY; i++)
-      if (ly->trans[i] && option[ly->pred[i]] >= 0)
-        cost += ly->trans[i][p->layers[ly->pred[i]].opt[option[ly->pred[i]]].residency * p->n_res +
-                             op->residency];
+    int R = p->n_res;
+    for (int i = 0; i < ly->n_pred && p->objective == SP_PLAN_MIN_LATENCY; i++) {
+      const sp_plan_layer *q = &p->layers[ly->pred[i]];
+      if (!q->copy || option[ly->pred[i]] < 0) continue;
+      const sp_plan_option *qo = &q->opt[option[ly->pred[i]]];
+      if (qo->residency != op->residency) cost += q->copy[(qo->keep_out * R + qo->residency) * R + op->residency];
+    }
+    if (!ly->n_pred && p->input_copy && p->objective == SP_PLAN_MIN_LATENCY) cost += p->input_copy[op->residency];
     if (best < 0 || cost < best_cost || (cost == best_cost && sp_plan_own_better(p, op, &ly->opt[best])))
       best = o, best_cost = cost;
   }
@@ -52,34 +58,23 @@ sp_status sp_plan_ls_init(sp_plan_ls *ls, const sp_plan_problem *p, const sp_pla
   memset(ls, 0, sizeof *ls);
   ls->p = p;
   if (f) ls->alive = f->alive, ls->first = f->first;
-  int L = p->n_layers, G = p->n_groups, E = 0;
-  for (int l = 0; l < L; l++) E += p->layers[l].n_pred;
+  int L = p->n_layers, G = p->n_groups;
   ls->option = malloc((size_t)(2 * L + 2 * G) * sizeof *ls->option);
   ls->step = malloc((size_t)L * sizeof *ls->step);
-  ls->succ_first = calloc((size_t)L + 1, sizeof *ls->succ_first);
-  ls->succ = malloc(((size_t)E + 1) * sizeof *ls->succ);
-  sp_status st = ls->option && ls->step && ls->succ_first && ls->succ
-                     ? sp_plan_eval_init(&ls->ev, p)
-                     : sp_fail(SP_ERR_RUNTIME, "plan: out of memory");
+  sp_status st =
+      ls->option && ls->step ? sp_plan_eval_init(&ls->ev, p) : sp_fail(SP_ERR_RUNTIME, "plan: out of memory");
   if (st) {
-    free(ls->option), free(ls->step), free(ls->succ_first), free(ls->succ);
+    free(ls->option), free(ls->step);
     return st;
   }
   ls->trial = ls->option + L;
   ls->keep = ls->option + 2 * L;
   ls->trial_keep = ls->keep + G;
-  for (int l = 0; l < L; l++)
-    for (int i = 0; i < p->layers[l].n_pred; i++) ls->succ_first[p->layers[l].pred[i] + 1]++;
-  for (int l = 0; l < L; l++) ls->succ_first[l + 1] += ls->succ_first[l];
-  for (int l = 0, *fill = ls->trial; l < L; l++) fill[l] = ls->succ_first[l];
-  for (int c = 0; c < L; c++)
-    for (int i = 0; i < p->layers[c].n_pred; i++)
-      ls->succ[ls->trial[p->layers[c].pred[i]]++] = c * SP_PLAN_MAX_PRED + i;
   return SP_OK;
 }
 
 void sp_plan_ls_free(sp_plan_ls *ls) {
-  free(ls->option), free(ls->step), free(ls->succ_first), free(ls->succ);
+  free(ls->option), free(ls->step);
   sp_plan_eval_free(&ls->ev);
   memset(ls, 0, sizeof *ls);
 }
@@ -99,33 +94,25 @@ sp_status sp_plan_ls_set(sp_plan_ls *ls, const int *option) {
   return SP_OK;
 }
 
-/* Metrics after layer l switches to option o with the same keep levels,
- * in O(edges of l): only its own terms, its edges' transitions, the weight
- * total and its step's workspace change. */
-static void option_move(const sp_plan_ls *ls, int l, int o, sp_plan_metrics *m) {
+/* Metrics after layer l switches to option o with the same keep levels.
+ * Between host options, in O(1): only its own terms, the weight total and
+ * its step's workspace change (no copy changes: same residency, same keep).
+ * A move to or from a device changes copies and the device memory of every
+ * step: scored in full. */
+static void option_move(sp_plan_ls *ls, int l, int o, sp_plan_metrics *m) {
   const sp_plan_problem *p = ls->p;
   const sp_plan_layer *ly = &p->layers[l];
   const sp_plan_option *a = &ly->opt[ls->option[l]], *b = &ly->opt[o];
-  int R = p->n_res;
-  double dt = 0;
-  for (int i = 0; i < ly->n_pred; i++)
-    if (ly->trans[i]) {
-      int r = p->layers[ly->pred[i]].opt[ls->option[ly->pred[i]]].residency;
-      dt += ly->trans[i][r * R + b->residency] - ly->trans[i][r * R + a->residency];
-    }
-  for (int j = ls->succ_first[l]; j < ls->succ_first[l + 1]; j++) {
-    int c = ls->succ[j] / SP_PLAN_MAX_PRED, i = ls->succ[j] % SP_PLAN_MAX_PRED;
-    const double *t = p->layers[c].trans[i];
-    if (t) {
-      int r = p->layers[c].opt[ls->option[c]].residency;
-      dt += t[b->residency * R + r] - t[a->residency * R + r];
-    }
+  if (a->residency || b->residency) {
+    memcpy(ls->trial, ls->option, (size_t)p->n_layers * sizeof *ls->trial);
+    ls->trial[l] = o;
+    if (sp_plan_eval_run(&ls->ev, ls->trial, NULL, m)) *m = ls->m; /* consistent: cannot fail */
+    return;
   }
   double dw = b->weight_bytes - a->weight_bytes;
   double others = ls->top != l ? ls->step[ls->top] : ls->top2 >= 0 ? ls->step[ls->top2] : -INFINITY;
   *m = ls->m;
-  m->latency_ms += b->latency_ms - a->latency_ms + dt;
-  m->transition_ms += dt;
+  m->latency_ms += b->latency_ms - a->latency_ms;
   m->accuracy -= b->drop - a->drop;
   m->peak_bytes = fmax(others + dw, ls->step[l] + dw + b->workspace_bytes - a->workspace_bytes);
 }
@@ -149,17 +136,64 @@ static double loss(const sp_plan_problem *p, const sp_plan_metrics *a, const sp_
   return p->objective == SP_PLAN_MAX_ACCURACY ? -d : d;
 }
 
+enum { REPAIR, IMPROVE, NETADAPT };
+
+/* Accuracy a NetAdapt move may lose for free: below it, moves rank by gain. */
+#define NETADAPT_FREE_PP 1e-3
+
+/* NetAdapt's score of a move to m: while a memory or latency bound is
+ * missed, the violation removed, else the objective gained, per accuracy
+ * lost; a move must keep the accuracy bound (and, once they hold, every
+ * bound). */
+static double netadapt_score(const sp_plan_ls *ls, const sp_plan_metrics *m) {
+  const sp_plan_problem *p = ls->p;
+  const sp_plan_bounds *b = &p->bounds;
+  if (m->accuracy < b->min_accuracy - sp_plan_tol(b->min_accuracy)) return 0;
+  double lost = fmax(ls->m.accuracy - m->accuracy, 0) + NETADAPT_FREE_PP;
+  double v = violation(p, &ls->m);
+  if (v > 0) {
+    double v2 = violation(p, m);
+    return v2 < v - 1e-15 ? (v - v2) / lost : 0;
+  }
+  double gain = -loss(p, &ls->m, m), now = fabs(sp_plan_objective_value(p->objective, &ls->m));
+  return sp_plan_fits(b, m) && gain > sp_plan_tol(now) ? gain / fmax(now, 1e-12) / lost : 0;
+}
+
 /* Scores a move to metrics m: > 0 when it is acceptable. */
-static double score(const sp_plan_ls *ls, const sp_plan_metrics *m, int improve) {
+static double score(const sp_plan_ls *ls, const sp_plan_metrics *m, int mode) {
+  if (mode == NETADAPT) return netadapt_score(ls, m);
   double lost = loss(ls->p, &ls->m, m), now = fabs(sp_plan_objective_value(ls->p->objective, &ls->m));
-  if (improve) return sp_plan_fits(&ls->p->bounds, m) && lost < -sp_plan_tol(now) ? -lost : 0;
+  if (mode == IMPROVE) return sp_plan_fits(&ls->p->bounds, m) && lost < -sp_plan_tol(now) ? -lost : 0;
   double v = violation(ls->p, &ls->m), v2 = violation(ls->p, m);
   if (v2 >= v - 1e-15) return 0;
   return (v - v2) / (fmax(lost, 0) / fmax(now, 1e-9) + 1e-6);
 }
 
+int sp_plan_more_accurate(const sp_plan_option *a, const sp_plan_option *b) {
+  if (a->drop != b->drop) return a->drop < b->drop;
+  if (a->latency_ms != b->latency_ms) return a->latency_ms < b->latency_ms;
+  return a->weight_bytes + a->workspace_bytes < b->weight_bytes + b->workspace_bytes;
+}
+
+int sp_plan_ls_most_accurate(const sp_plan_ls *ls, int l, const int *keep) {
+  const sp_plan_layer *ly = &ls->p->layers[l];
+  int best = -1;
+  for (int o = 0; o < ly->n_opt; o++)
+    if (ly->opt[o].keep_in == keep[ly->g_in] && ly->opt[o].keep_out == keep[ly->g_out] && usable(ls, l, o) &&
+        (best < 0 || sp_plan_more_accurate(&ly->opt[o], &ly->opt[best])))
+      best = o;
+  return best;
+}
+
+/* A layer's option after a group move: its best compatible one; for
+ * NetAdapt the most accurate compatible one, so that a group move prunes
+ * channels and nothing else. */
+static int repick(const sp_plan_ls *ls, int mode, int l, const int *keep, const int *option) {
+  return mode == NETADAPT ? sp_plan_ls_most_accurate(ls, l, keep) : sp_plan_ls_best_compatible(ls, l, keep, option);
+}
+
 /* Applies the best move; 0 when none qualifies. */
-static int step(sp_plan_ls *ls, int improve) {
+static int step(sp_plan_ls *ls, int mode) {
   const sp_plan_problem *p = ls->p;
   size_t bytes = (size_t)p->n_layers * sizeof(int);
   double best = 0;
@@ -172,7 +206,7 @@ static int step(sp_plan_ls *ls, int improve) {
           ly->opt[o].keep_out != ls->keep[ly->g_out] || !usable(ls, l, o))
         continue;
       option_move(ls, l, o, &m);
-      double s = score(ls, &m, improve);
+      double s = score(ls, &m, mode);
       if (s > best) best = s, best_l = l, best_o = o, best_g = -1;
     }
   }
@@ -185,8 +219,8 @@ static int step(sp_plan_ls *ls, int improve) {
       int ok = 1;
       for (int l = 0; l < p->n_layers && ok; l++)
         if (p->layers[l].g_in == g || p->layers[l].g_out == g)
-          ok = (ls->trial[l] = sp_plan_ls_best_compatible(ls, l, ls->trial_keep, ls->trial)) >= 0;
-      double s = ok && !sp_plan_eval_run(&ls->ev, ls->trial, NULL, &m) ? score(ls, &m, improve) : 0;
+          ok = (ls->trial[l] = repick(ls, mode, l, ls->trial_keep, ls->trial)) >= 0;
+      double s = ok && !sp_plan_eval_run(&ls->ev, ls->trial, NULL, &m) ? score(ls, &m, mode) : 0;
       if (s > best) best = s, best_g = g, best_k = k, best_l = -1;
     }
   if (best_l >= 0) {
@@ -195,7 +229,7 @@ static int step(sp_plan_ls *ls, int improve) {
     ls->keep[best_g] = best_k;
     for (int l = 0; l < p->n_layers; l++)
       if (p->layers[l].g_in == best_g || p->layers[l].g_out == best_g)
-        ls->option[l] = sp_plan_ls_best_compatible(ls, l, ls->keep, ls->option);
+        ls->option[l] = repick(ls, mode, l, ls->keep, ls->option);
   } else {
     return 0;
   }
@@ -204,12 +238,18 @@ static int step(sp_plan_ls *ls, int improve) {
 
 int sp_plan_ls_repair(sp_plan_ls *ls, int max_steps) {
   for (int i = 0; i < max_steps && !sp_plan_fits(&ls->p->bounds, &ls->m); i++)
-    if (!step(ls, 0)) break;
+    if (!step(ls, REPAIR)) break;
   return sp_plan_fits(&ls->p->bounds, &ls->m);
 }
 
 int sp_plan_ls_improve(sp_plan_ls *ls, int max_steps) {
   int n = 0;
-  while (n < max_steps && step(ls, 1)) n++;
+  while (n < max_steps && step(ls, IMPROVE)) n++;
+  return n;
+}
+
+int sp_plan_ls_netadapt(sp_plan_ls *ls, int max_steps) {
+  int n = 0;
+  while (n < max_steps && step(ls, NETADAPT)) n++;
   return n;
 }

@@ -14,9 +14,11 @@ sp_status sp_plan_problem_init(sp_plan_problem *p, int n_groups, int n_layers, i
                    SP_PLAN_MAX_RES, n_groups, n_layers, n_res);
   p->groups = calloc((size_t)n_groups, sizeof *p->groups);
   p->layers = calloc((size_t)n_layers, sizeof *p->layers);
-  if (!p->groups || !p->layers) {
+  if (n_res > 1) p->input_copy = calloc((size_t)n_res, sizeof *p->input_copy);
+  if (!p->groups || !p->layers || (n_res > 1 && !p->input_copy)) {
     free(p->groups);
     free(p->layers);
+    free(p->input_copy);
     memset(p, 0, sizeof *p);
     return sp_fail(SP_ERR_RUNTIME, "plan problem: out of memory");
   }
@@ -56,13 +58,11 @@ sp_status sp_plan_layer_init(sp_plan_problem *p, int l, int g_in, int g_out, int
   ly->g_out = g_out;
   ly->n_pred = n_pred;
   for (int i = 0; i < n_pred; i++) ly->pred[i] = pred[i];
-  size_t rr = (size_t)p->n_res * (size_t)p->n_res;
-  for (int i = 0; i < SP_PLAN_MAX_PRED; i++) {
-    free(ly->trans[i]);
-    ly->trans[i] = NULL;
-    if (with_trans && i < n_pred && !(ly->trans[i] = calloc(rr, sizeof(double))))
-      return sp_fail(SP_ERR_RUNTIME, "plan problem: out of memory");
-  }
+  size_t rr = (size_t)p->n_res * (size_t)p->n_res * (size_t)p->groups[g_out].n_keep;
+  free(ly->copy);
+  ly->copy = NULL;
+  if (with_trans && !(ly->copy = calloc(rr, sizeof(double))))
+    return sp_fail(SP_ERR_RUNTIME, "plan problem: out of memory");
   free(ly->act_bytes);
   free(ly->opt);
   ly->act_bytes = calloc((size_t)p->groups[g_out].n_keep, sizeof *ly->act_bytes);
@@ -80,12 +80,13 @@ void sp_plan_problem_free(sp_plan_problem *p) {
   }
   for (int l = 0; l < p->n_layers && p->layers; l++) {
     sp_plan_layer *ly = &p->layers[l];
-    for (int i = 0; i < SP_PLAN_MAX_PRED; i++) free(ly->trans[i]);
+    free(ly->copy);
     free(ly->act_bytes);
     free(ly->opt);
   }
   free(p->groups);
   free(p->layers);
+  free(p->input_copy);
   memset(p, 0, sizeof *p);
 }
 
@@ -168,13 +169,13 @@ static sp_status validate_layer(const sp_plan_problem *p, int l, char *used) {
                      "plan problem: layer %d (%s): input group %d differs from predecessor %d's (%s) "
                      "output group %d",
                      l, ly->name, ly->g_in, q, p->layers[q].name, p->layers[q].g_out);
-    for (int a = 0; ly->trans[i] && a < p->n_res * p->n_res; a++)
-      if (bad_nonneg(ly->trans[i][a]))
-        return sp_fail(
-            SP_ERR_INPUT,
-            "plan problem: layer %d (%s): transition cost from %d to %d on the edge from layer %d is %g",
-            l, ly->name, a / p->n_res, a % p->n_res, q, ly->trans[i][a]);
   }
+  int R = p->n_res;
+  for (int a = 0; ly->copy && a < p->groups[ly->g_out].n_keep * R * R; a++)
+    if (bad_nonneg(ly->copy[a]))
+      return sp_fail(SP_ERR_INPUT,
+                     "plan problem: layer %d (%s): copy of its output at keep level %d from %d to %d costs %g",
+                     l, ly->name, a / (R * R), a / R % R, a % R, ly->copy[a]);
   if (!ly->act_bytes || ly->n_opt < 1 || !ly->opt)
     return sp_fail(SP_ERR_INPUT, "plan problem: layer %d (%s) has no options", l, ly->name);
   for (int k = 0; k < p->groups[ly->g_out].n_keep; k++)
@@ -196,6 +197,9 @@ sp_status sp_plan_problem_validate(const sp_plan_problem *p) {
   if (bad_nonneg(p->input_bytes) || !isfinite(p->base_accuracy))
     return sp_fail(SP_ERR_INPUT, "plan problem: input bytes %g or base accuracy %g invalid",
                    p->input_bytes, p->base_accuracy);
+  for (int b = 0; p->input_copy && b < p->n_res; b++)
+    if (bad_nonneg(p->input_copy[b]))
+      return sp_fail(SP_ERR_INPUT, "plan problem: copy of the network input to %d costs %g", b, p->input_copy[b]);
   const sp_plan_bounds *b = &p->bounds;
   if (isnan(b->min_accuracy) || b->min_accuracy == INFINITY || bad_upper(b->max_memory) ||
       bad_upper(b->max_latency))

@@ -9,6 +9,11 @@
 
 #include "engine/core/status.h"
 
+/* Memory in every planner flag, message, table and file: MB = 2^20 bytes
+ * (MiB), one definition (issue #21). */
+#define SP_PLAN_MB 1048576.0
+static inline double sp_plan_mb(double bytes) { return bytes / SP_PLAN_MB; }
+
 #define SP_PLAN_MAX_PRED 2 /* inputs of a layer (a residual add has 2), as SP_MAX_INPUTS */
 #define SP_PLAN_MAX_RES 8  /* residencies: 0 = host, 1.. = devices (and layouts) */
 #define SP_PLAN_NAME_MAX 64
@@ -32,7 +37,9 @@ typedef struct sp_plan_option {
   int residency;                 /* where the layer runs and its output lives, 0..n_res-1 */
   double latency_ms;             /* measured median, >= 0 */
   double weight_bytes;           /* in this option's format; resident for the whole run */
-  double workspace_bytes;        /* scratch live during this layer's step only */
+  double workspace_bytes;        /* scratch: on the host, live during this layer's step
+                                  * only; on a device, part of the device workspace
+                                  * held for the whole run (the largest one) */
   double drop;                   /* accuracy drop (pp, >= 0) of its own compression
                                   * (weight pruning, ternary); 0 for none */
   char label[SP_PLAN_LABEL_MAX]; /* free text for printing: variant/compression/threads */
@@ -44,12 +51,13 @@ typedef struct sp_plan_layer {
   int g_in, g_out;            /* channel groups of its input and its output */
   int n_pred;                 /* 0 for a layer reading the network input */
   int pred[SP_PLAN_MAX_PRED]; /* producers, earlier layers; their g_out must be g_in */
-  /* Per predecessor, [n_res * n_res] row-major: ms to bring pred's output from
-   * residency a (pred's option) to b (this layer's option) at trans[a*n_res+b];
-   * NULL means free. One matrix per residency pair, not per keep level: a
-   * transfer of a pruned tensor is costed as the unpruned one (the profiler
-   * measures the unpruned tensor). */
-  double *trans[SP_PLAN_MAX_PRED];
+  /* Copies of this layer's output, as the executor makes them: once per
+   * residency that one of its consumers runs on (and, for the last layer,
+   * the network's output, once to the host), then reused. copy[(k * n_res +
+   * a) * n_res + b] is the ms to copy it at keep level k of g_out from
+   * residency a (this layer's option) to b, for a != b (a == b is never
+   * paid); [groups[g_out].n_keep * n_res * n_res], NULL means free. */
+  double *copy;
   double *act_bytes;   /* [groups[g_out].n_keep] output bytes per keep level */
   int n_opt;           /* >= 1 */
   sp_plan_option *opt; /* [n_opt] */
@@ -68,9 +76,13 @@ typedef struct sp_plan_bounds {
   double max_latency;  /* ms; INFINITY: none */
 } sp_plan_bounds;
 
-/* Memory model: at step s (layer s running) the memory is every chosen
- * weight + every live activation + step s's workspace; the peak is the max
- * over steps. A layer's output is live from its own step to its last
+/* The last layer's output is the network's output: it ends on the host.
+ * Memory model: at step s (layer s running) the memory is every chosen
+ * weight + every live activation (host) + step s's workspace if it runs on
+ * the host + the device memory, which the executor holds for the whole run:
+ * every tensor a device layer writes or reads (at its kept size) and one
+ * device workspace of the largest device option's; the peak is the max over
+ * steps. A layer's output is live from its own step to its last
  * consumer's step (the last layer's output to the end, i.e. its own step);
  * the network input is live from step 0 to its last consumer. Host and device
  * memory are counted together against one bound.
@@ -83,8 +95,11 @@ typedef struct sp_plan_problem {
   int n_res;             /* residencies 0..n_res-1, 1..SP_PLAN_MAX_RES */
   double input_bytes;    /* the network input, read by layers with n_pred == 0;
                           * their g_in must be a group with the one level 1.0.
-                          * It has no residency: moving it to a device (and the
-                          * output back) belongs in those layers' option latency. */
+                          * It starts on the host (residency 0). */
+  double *input_copy;    /* [n_res] ms to copy the network input from the host
+                          * to residency b (once per residency its readers run
+                          * on; [0] is unused), or NULL: free. Allocated by
+                          * sp_plan_problem_init when n_res > 1. */
   double base_accuracy;  /* percent, of the uncompressed network */
   sp_plan_bounds bounds;
   sp_plan_objective objective;
@@ -116,6 +131,12 @@ typedef struct sp_plan_nearest {
   double max_accuracy; /* percent */
   double min_memory;   /* bytes */
   double min_latency;  /* ms */
+  /* Where relaxing one bound w is not enough (the others conflict among
+   * themselves): pair[u][v] is metric u's best value with bounds w and u
+   * relaxed and bound v alone kept (v == u: no bound kept); have_pair says
+   * which exist. Indices 0 accuracy, 1 memory, 2 latency. */
+  int have_pair[3][3];
+  double pair[3][3];
 } sp_plan_nearest;
 
 typedef struct sp_plan {
@@ -144,8 +165,9 @@ sp_status sp_plan_problem_init(sp_plan_problem *p, int n_groups, int n_layers, i
 sp_status sp_plan_group_init(sp_plan_problem *p, int g, int n_keep);
 
 /* Allocates layer l's n_opt options (zeroed), its act_bytes for group g_out
- * (which must have been given its levels) and, when with_trans, a zeroed
- * transition matrix per predecessor. Sets g_in, g_out and the predecessors. */
+ * (which must have been given its levels) and, when with_trans, its zeroed
+ * copy matrix (a matrix per keep level of g_out). Sets g_in, g_out and the
+ * predecessors. */
 sp_status sp_plan_layer_init(sp_plan_problem *p, int l, int g_in, int g_out, int n_pred, const int *pred,
                              int n_opt, int with_trans);
 
@@ -170,6 +192,12 @@ double sp_plan_objective_value(sp_plan_objective obj, const sp_plan_metrics *m);
 
 /* Whether objective value a is better than b by more than the tolerance. */
 int sp_plan_better(sp_plan_objective obj, double a, double b);
+
+/* When the additive accuracy model predicts less than 0% for metrics m
+ * (possible without --min-accuracy: the drops of many compressions summed),
+ * writes a one-line warning naming the prediction, the summed drops and the
+ * baseline into out and returns 1; else returns 0. */
+int sp_plan_accuracy_warning(const sp_plan_problem *p, const sp_plan_metrics *m, char *out, int size);
 
 /* Frees a plan's arrays and zeroes it. A plan must start zeroed ({0}) or
  * come from a solver, which frees and refills it. */

@@ -13,7 +13,8 @@
 
 typedef struct cand {
   int kin, kout, res, idx;
-  double m[4]; /* latency, weights, workspace, drop; 0 where irrelevant */
+  double m[4];   /* latency, weights, workspace, drop; 0 where irrelevant */
+  double tie[3]; /* sp_plan_option_cost in the lexicographic order (sp_plan_lex_order) */
 } cand;
 
 static int cand_cmp(const void *pa, const void *pb) {
@@ -23,6 +24,10 @@ static int cand_cmp(const void *pa, const void *pb) {
   if (a->res != b->res) return a->res < b->res ? -1 : 1;
   for (int i = 0; i < 4; i++)
     if (a->m[i] != b->m[i]) return a->m[i] < b->m[i] ? -1 : 1;
+  /* Equal in every relevant metric: the one kept (sorted first) is the best
+   * for the user in the lexicographic order, not the first in record order. */
+  for (int i = 0; i < 3; i++)
+    if (a->tie[i] != b->tie[i]) return a->tie[i] < b->tie[i] ? -1 : 1;
   return a->idx < b->idx ? -1 : a->idx > b->idx;
 }
 
@@ -114,11 +119,15 @@ static void lower_free(lower *lb) {
   sp_plan_eval_free(&lb->ev);
 }
 
-/* Keeps, per interface, the options no other kept option dominates; ties
- * keep the lowest index. Sorting makes every dominator come first. */
+/* Keeps, per interface, the options no other kept option dominates; of
+ * options equal in the relevant metrics it keeps the best in the
+ * lexicographic order (then the lowest index). Sorting makes every dominator
+ * come first. */
 static void prune_dominated(const sp_plan_problem *p, sp_plan_filter *f, int l, cand *c,
                             sp_plan_relevance rel) {
   const sp_plan_layer *ly = &p->layers[l];
+  sp_plan_objective order[3];
+  sp_plan_lex_order(p->objective, order);
   int n = 0;
   for (int o = 0; o < ly->n_opt; o++) {
     if (!f->alive[f->first[l] + o]) continue;
@@ -132,6 +141,7 @@ static void prune_dominated(const sp_plan_problem *p, sp_plan_filter *f, int l, 
     x->m[1] = rel.memory ? op->weight_bytes : 0;
     x->m[2] = rel.memory ? op->workspace_bytes : 0;
     x->m[3] = rel.accuracy ? op->drop : 0;
+    for (int i = 0; i < 3; i++) x->tie[i] = sp_plan_option_cost(order[i], op);
   }
   qsort(c, (size_t)n, sizeof *c, cand_cmp);
   int start = 0, kept = 0; /* kept options of the current bucket are moved to c[start..start+kept) */

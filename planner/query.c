@@ -9,7 +9,6 @@
 #include "planner/internal.h"
 
 #define SWEEP_MAX 10000
-#define MIB 1048576.0
 
 sp_status sp_plan_sweep_parse(const char *text, sp_plan_sweep *out) {
   static const char *names[] = {"accuracy", "memory", "latency"};
@@ -33,7 +32,7 @@ sp_status sp_plan_sweep_parse(const char *text, sp_plan_sweep *out) {
     return sp_fail(SP_ERR_INPUT, "--sweep %s: needs LO <= HI and STEP > 0", text);
   double scale = 1.0;
   if (m == SP_SWEEP_ACCURACY && v[1] <= 1.0) scale = 100.0; /* fractions: 0.80 = 80% */
-  if (m == SP_SWEEP_MEMORY) scale = MIB;
+  if (m == SP_SWEEP_MEMORY) scale = SP_PLAN_MB;
   double count = floor((v[1] - v[0]) / v[2] + 1e-9) + 1;
   if (count > SWEEP_MAX) return sp_fail(SP_ERR_INPUT, "--sweep %s: more than %d values", text, SWEEP_MAX);
   if (!(v[0] > 0) || (m == SP_SWEEP_ACCURACY && v[1] * scale > 100.0))

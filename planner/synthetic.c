@@ -137,12 +137,14 @@ static sp_status make_layer(const sp_plan_synth *s, sp_rng *r, const shape *sh, 
   for (int k = 0; k < p->groups[ly->g_out].n_keep; k++)
     ly->act_bytes[k] = round(A * 1e6 * p->groups[ly->g_out].keep[k]);
   for (int o = 0; o < n; o++) make_option(r, p, l, o, B, W, A);
-  for (int i = 0; i < ly->n_pred && ly->trans[i]; i++) {
-    double mb = p->layers[ly->pred[i]].act_bytes[0] * 1e-6, diag = sp_rng_uniform(r) < 0.1f ? 0.01 : 0;
-    for (int a = 0; a < p->n_res; a++)
-      for (int b = 0; b < p->n_res; b++)
-        ly->trans[i][a * p->n_res + b] = a == b ? diag : mb * unif(r, 0.2, 1);
-  }
+  /* copies of its output: proportional to the kept size, per residency pair */
+  int R = p->n_res;
+  for (int a = 0; a < R && ly->copy; a++)
+    for (int b = 0; b < R; b++) {
+      double rate = a == b ? 0 : unif(r, 0.2, 1);
+      for (int k = 0; k < p->groups[ly->g_out].n_keep; k++)
+        ly->copy[(k * R + a) * R + b] = ly->act_bytes[k] * 1e-6 * rate;
+    }
   return SP_OK;
 }
 
@@ -166,11 +168,10 @@ static void place_bounds(const sp_plan_synth *s, sp_plan_problem *p) {
       w0 = fmin(w0, op->weight_bytes), w1 = fmax(w1, op->weight_bytes);
       s0 = fmin(s0, op->workspace_bytes), s1 = fmax(s1, op->workspace_bytes);
     }
-    for (int i = 0; i < ly->n_pred && ly->trans[i]; i++) {
-      double t = 0;
-      for (int a = 0; a < p->n_res * p->n_res; a++) t = fmax(t, ly->trans[i][a]);
-      lhi += t;
-    }
+    double t = 0; /* at most one copy to each other residency */
+    for (int a = 0; ly->copy && a < p->groups[ly->g_out].n_keep * p->n_res * p->n_res; a++)
+      t = fmax(t, ly->copy[a]);
+    lhi += t * (p->n_res - 1);
     double alo = ev.input_last >= l ? p->input_bytes : 0, ahi = alo;
     for (int t = 0; t <= l; t++) {
       if (ev.last[t] < l) continue;
@@ -216,6 +217,8 @@ sp_status sp_plan_synthetic(const sp_plan_synth *s, sp_plan_problem *p) {
     p->objective = s->objective;
     st = make_groups(s, &r, &sh, p);
     for (int l = 0; l < L && !st; l++) st = make_layer(s, &r, &sh, p, l);
+    for (int b = 1; !st && s->transitions && b < s->n_res; b++)
+      p->input_copy[b] = p->input_bytes * 1e-6 * unif(&r, 0.2, 1);
     if (!st) place_bounds(s, p);
     if (!st) st = sp_plan_problem_validate(p);
     if (st) sp_plan_problem_free(p);

@@ -14,7 +14,7 @@ typedef struct sp_plan_synth {
   int min_options, max_options; /* options per layer, uniform in [min, max] */
   int dag;                      /* 1: residual blocks (joins, some with projections) */
   int n_res;                    /* residencies, 1..SP_PLAN_MAX_RES */
-  int transitions;              /* 1: transfer costs on every edge (also the skip edges) */
+  int transitions;              /* 1: copy costs of every tensor (and of the network input) */
   int max_keep;                 /* keep levels of a prunable group, 1..4 */
   /* Each bound is placed at lo + frac * (hi - lo) between an optimistic and a
    * pessimistic estimate of its metric (sums of per-layer extremes): near 0

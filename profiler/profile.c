@@ -198,9 +198,11 @@ double sp_profile_sequence_factor(const sp_profile *p, int l, int k) {
 double sp_profile_record_ms(const sp_profile *p, const sp_profile_record *r) {
   int k = sp_profile_record_level(r);
   const sp_profile_layer *l = &p->layers[r->layer];
-  const sp_profile_sequence *q = r->compression.kind != SP_WEIGHTS_DENSE && l->sequence_compressed[k].alone_ms > 0
-                                     ? &l->sequence_compressed[k]
-                                     : &l->sequence[k];
+  /* A reused record runs the dense kernel on the dense weights' layout: it is
+   * its dense twin, in the network as alone, so it takes the dense factor. */
+  int compressed = r->compression.kind != SP_WEIGHTS_DENSE && !r->reused;
+  const sp_profile_sequence *q =
+      compressed && l->sequence_compressed[k].alone_ms > 0 ? &l->sequence_compressed[k] : &l->sequence[k];
   int alike = r->evict_bytes < 0 || (r->evict_bytes > 0) == (q->evict_bytes > 0);
   return r->device < 0 && alike ? r->median_ms * factor_of(q) : r->median_ms;
 }

@@ -207,7 +207,9 @@ double sp_profile_sequence_factor(const sp_profile *p, int l, int k);
 
 /* The time the planner predicts for record r: its median alone, scaled by
  * its layer's sequence factor at its level — of the compressed network for
- * a compressed record where it has one, else of the dense network — for
+ * a compressed record that runs a compressed kernel where it has one, else
+ * (dense records, and `reused` ones: a dense kernel under compression, as
+ * fast as its dense twin) of the dense network — for
  * host records timed in the calibrated
  * record's cache state (both evicted or both warm: the ratio corrects that
  * state, a record timed in the other one keeps its time; device records are

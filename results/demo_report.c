@@ -4,7 +4,6 @@
 #include <math.h>
 #include <string.h>
 
-#define MIB 1048576.0
 
 static void summary(FILE *out, const sp_demo_model *models, int n) {
   fprintf(out, "| model | bound (acc. %%) | plan latency predicted / measured (ms) | error | accuracy test (%%) | "
@@ -20,7 +19,7 @@ static void summary(FILE *out, const sp_demo_model *models, int n) {
     fprintf(out, "| %s | %.2f | %.4f / %.4f | %+.1f%% | %.2f | %.2fx | %.2fx | %.2f |\n", d->name, d->bound,
             d->plan.predicted.latency_ms, m->latency_ms,
             100 * sp_relative_error(m->latency_ms, d->plan.predicted.latency_ms), m->accuracy,
-            d->dense_default_ms / m->latency_ms, d->single_ms / m->latency_ms, m->peak_bytes / MIB);
+            d->dense_default_ms / m->latency_ms, d->single_ms / m->latency_ms, sp_plan_mb(m->peak_bytes));
   }
 }
 
@@ -62,7 +61,7 @@ static void model_section(FILE *out, const sp_demo_model *d) {
   fprintf(out, "\n### Predicted against measured\n\n| | predicted | measured | error |\n|---|--:|--:|--:|\n");
   fprintf(out, "| latency (ms, median of %d runs; p10 %.4f, p90 %.4f) | %.4f | %.4f | %+.1f%% |\n", m->runs, m->p10_ms,
           m->p90_ms, f->predicted.latency_ms, m->latency_ms, 100 * sp_relative_error(m->latency_ms, f->predicted.latency_ms));
-  fprintf(out, "| peak memory (MB) | %.3f | %.3f | %+.1f%% |\n", f->predicted.peak_bytes / MIB, m->peak_bytes / MIB,
+  fprintf(out, "| peak memory (MB) | %.3f | %.3f | %+.1f%% |\n", sp_plan_mb(f->predicted.peak_bytes), sp_plan_mb(m->peak_bytes),
           100 * sp_relative_error(m->peak_bytes, f->predicted.peak_bytes));
   fprintf(out, "| accuracy (%%; measured on the %d test images) | %.2f | %.2f | %+.2f pp |\n", m->images,
           f->predicted.accuracy, m->accuracy, m->accuracy - f->predicted.accuracy);

@@ -123,7 +123,8 @@ sp_status sp_plan_measure(const sp_plan_file *f, const sp_plan_exec *x, const sp
     out->weight_bytes = (double)sp_executor_resident_weight_bytes(e);
     out->activation_bytes = (double)sp_executor_activation_bytes(e);
     out->workspace_bytes = (double)sp_executor_workspace_bytes(e);
-    out->peak_bytes = out->weight_bytes + out->activation_bytes + out->workspace_bytes;
+    out->device_bytes = (double)sp_executor_device_bytes(e);
+    out->peak_bytes = out->weight_bytes + out->activation_bytes + out->workspace_bytes + out->device_bytes;
     s = time_runs(e, in, res, o, t);
   }
   if (!s) {

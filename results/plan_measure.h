@@ -32,7 +32,9 @@ typedef struct sp_plan_measurement {
   double weight_bytes;      /* resident after loading (one format per layer) */
   double activation_bytes;  /* the executor's activation buffers */
   double workspace_bytes;
-  double peak_bytes;        /* the three together */
+  double device_bytes;      /* the executor's OpenCL buffers (activations, input copy,
+                               workspace), held for the whole run */
+  double peak_bytes;        /* the four together: the executor's bookkeeping */
   double *layer_ms;         /* per plan layer: median time in the layered runs */
   int n_layers;
   sp_transfer_stats transfers; /* of one run */

@@ -60,6 +60,33 @@ rc=$?
 mb=$(sed -n 's/.*at least \([0-9.]*\) MB for 89.00%.*/\1/p' "$tmp/err")
 plan_ok "nearest bound $mb" --min-accuracy 89 --max-memory "$mb"
 
+# several conflicting bounds: still numbers, in MB = 2^20 bytes (issue #21)
+"$bin" plan --profile "$P" --accuracy "$A" --min-accuracy 95 --max-memory 0.001 --max-latency 0.0001 \
+  >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[[ $rc -eq 4 && $(wc -l <"$tmp/err") -eq 1 ]] && grep -q 'at least [0-9.]* ms with no other bound' "$tmp/err" &&
+  ! grep -q 'no plan meets the other bounds' "$tmp/err" && ok || fail "three bounds: exit $rc: $(cat "$tmp/err")"
+# the same message from another solver (one copy of it, the planner's)
+"$bin" plan --profile "$P" --accuracy "$A" --min-accuracy 95 --max-memory 0.001 --max-latency 0.0001 \
+  --solver exhaustive >"$tmp/out" 2>"$tmp/err2"
+cmp -s "$tmp/err" "$tmp/err2" && ok || fail "exhaustive's message differs: $(cat "$tmp/err2")"
+
+# ---- without bounds, a negative predicted accuracy comes with a warning ----
+$py -c '
+import json, sys
+a = json.load(open(sys.argv[1]))
+for e in a["layers"] + a["groups"]:
+    e["accuracy"] = 10.0
+json.dump(a, open(sys.argv[2], "w"))
+' "$A" "$tmp/lossy.json"
+"$bin" plan --profile "$P" --accuracy "$tmp/lossy.json" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[[ $rc -eq 0 ]] && grep -q 'accuracy -[0-9.]*%$' "$tmp/out" &&
+  grep -q '^stackplan plan: warning: the predicted accuracy -[0-9.]*% is meaningless' "$tmp/err" && ok ||
+  fail "negative accuracy: exit $rc: $(grep predicted "$tmp/out") / $(cat "$tmp/err")"
+"$bin" plan --profile "$P" --accuracy "$tmp/lossy.json" --min-accuracy 50 >"$tmp/out" 2>"$tmp/err"
+[[ ! -s $tmp/err ]] && ok || fail "warning with a bound: $(cat "$tmp/err")"
+
 # ---- plan file: valid JSON with every layer; reproducible ----
 plan_ok out --min-accuracy 88 --out "$tmp/plan.json"
 $py -c '

@@ -69,6 +69,8 @@ static void make_profile(sp_profile *p) {
   sp_profile_transition t = {.layer = 0, .keep = 0, .bytes = 100, .h2d_ms = 0.25, .d2h_ms = 0.5};
   snprintf(t.tensor, sizeof t.tensor, "a");
   sp_profile_add_transition(p, &t);
+  t.keep = 1, t.bytes = 50, t.h2d_ms = 0.1, t.d2h_ms = 0.2;
+  sp_profile_add_transition(p, &t);
 }
 
 static void make_accuracy(sp_plan_accuracy *a) {
@@ -105,13 +107,20 @@ static void test_from_profile(void) {
   CHECK(a->opt[3].residency == 1 && a->opt[0].residency == 0);
   CHECK(s.record[0][3] == 5 && s.record[0][2] == 3);
   CHECK(a->act_bytes[0] == 100 && a->act_bytes[1] == 50);
-  /* layer b: predecessor a; its transitions come from tensor a's copy times */
+  /* layer b: predecessor a */
   const sp_plan_layer *b = &p->layers[1];
   CHECK(b->n_pred == 1 && b->pred[0] == 0 && b->n_opt == 3 && b->opt[1].keep_in == 1);
-  CHECK(b->trans[0][0 * 2 + 1] == 0.25 && b->trans[0][1 * 2 + 0] == 0.5 && b->trans[0][0] == 0 &&
-        b->trans[0][3] == 0);
-  /* layer r reads b: no measured copy, so estimated from the mean rate */
-  CHECK(s.transitions_estimated == 1 && fabs(p->layers[2].trans[0][1] - 0.25 / 100 * 200) < 1e-12);
+  /* tensor a's copies: measured at keep 1; at keep 0.5 measured too (issue
+   * #21: its kept size, not the unpruned one's 0.25) */
+  CHECK(a->copy[(0 * 2 + 0) * 2 + 1] == 0.25 && a->copy[(0 * 2 + 1) * 2 + 0] == 0.5 && a->copy[0] == 0 &&
+        a->copy[3] == 0);
+  CHECK_MSG(a->copy[(1 * 2 + 0) * 2 + 1] == 0.1 && a->copy[(1 * 2 + 1) * 2 + 0] == 0.2, "keep 0.5: %g %g",
+            a->copy[(1 * 2 + 0) * 2 + 1], a->copy[(1 * 2 + 1) * 2 + 0]);
+  /* b's and r's outputs and the network input: no measured copy, so
+   * estimated from the mean rate (0.35 ms over 150 bytes up, 0.7 down) */
+  double up = 0.35 / 150, down = 0.7 / 150;
+  CHECK(s.transitions_estimated == 3 && fabs(b->copy[1] - up * 200) < 1e-12 && fabs(b->copy[2] - down * 200) < 1e-12);
+  CHECK(fabs(p->layers[2].copy[2] - down * 300) < 1e-12 && fabs(p->input_copy[1] - up * 192) < 1e-12);
   CHECK(strstr(s.notes, "keep 0.25") != NULL);
   sp_plan plan = {0};
   CHECK(sp_plan_ilp(p, NULL, &plan) == SP_OK && plan.result == SP_PLAN_OPTIMAL);

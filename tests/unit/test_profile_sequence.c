@@ -125,6 +125,18 @@ int main(void) {
   CHECK(rp && rd);
   CHECK(sp_profile_record_ms(&p, rp) == rp->median_ms * (qp->in_sequence_ms / qp->alone_ms));
   CHECK(sp_profile_record_ms(&p, rd) == rd->median_ms * sp_profile_sequence_factor(&p, pruned, 0));
+  /* a dense kernel under compression (a `reused` copy of the dense record)
+   * is its dense twin: the dense network's factor, not the compressed one's
+   * (issue #21: it looked faster than the same kernel dense) */
+  sp_profile_sequence saved = *qp;
+  p.layers[pruned].sequence_compressed[0].in_sequence_ms = 0.5 * qp->alone_ms * sp_profile_sequence_factor(&p, pruned, 0);
+  sp_profile_record twin = *rd;
+  twin.compression = (sp_compress_choice){SP_WEIGHTS_PRUNE, 0.9};
+  twin.reused = 1;
+  CHECK_MSG(sp_profile_record_ms(&p, &twin) == sp_profile_record_ms(&p, rd), "reused %g vs dense %g",
+            sp_profile_record_ms(&p, &twin), sp_profile_record_ms(&p, rd));
+  CHECK(sp_profile_record_ms(&p, rp) == rp->median_ms * 0.5 * sp_profile_sequence_factor(&p, pruned, 0));
+  p.layers[pruned].sequence_compressed[0] = saved;
   /* a layer that cannot be timed alone fails the calibration, naming it, and
    * leaves the calibration as it was (all or nothing) */
   sp_profile_layer before = p.layers[3], before_pruned = p.layers[pruned];

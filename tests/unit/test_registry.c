@@ -5,7 +5,7 @@
 
 #include "engine/opencl/cl_runtime.h"
 #include "kernels/registry.h"
-#include "testing.h"
+#include "tests/unit/testing.h"
 
 static int ends_with(const char *s, const char *suffix) {
   size_t n = strlen(s), k = strlen(suffix);
