@@ -208,14 +208,26 @@ static sp_status read_root(ctx *c, const cJSON *root, sp_accuracy *a) {
   return s;
 }
 
+/* Validates root (read from `path`) into out and deletes it. */
+static sp_status load_root(const char *path, cJSON *root, sp_accuracy *out) {
+  ctx c = {.file = path};
+  sp_status s = read_root(&c, root, out);
+  cJSON_Delete(root);
+  if (s) sp_accuracy_free(out);
+  return s;
+}
+
 sp_status sp_accuracy_load(const char *path, sp_accuracy *out) {
   memset(out, 0, sizeof *out);
   cJSON *root = NULL;
   sp_status s = sp_json_read_file(path, &root);
-  if (s) return s;
-  ctx c = {.file = path};
-  s = read_root(&c, root, out);
-  cJSON_Delete(root);
-  if (s) sp_accuracy_free(out);
-  return s;
+  return s ? s : load_root(path, root, out);
+}
+
+sp_status sp_accuracy_load_buffer(const void *data, size_t len, const char *name,
+                                  sp_accuracy *out) {
+  memset(out, 0, sizeof *out);
+  cJSON *root = NULL;
+  sp_status s = sp_json_parse(data, len, name, &root);
+  return s ? s : load_root(name, root, out);
 }
