@@ -137,7 +137,11 @@ static sp_status read_layer(ctx *c, const cJSON *o, sp_accuracy_layer *l) {
   if (!s && strcmp(kind, "prune") && strcmp(kind, "ternary"))
     s = bad(c, "compression", "'%s' is neither prune nor ternary", kind);
   l->kind = !s && !strcmp(kind, "prune") ? SP_COMPRESS_PRUNE : SP_COMPRESS_TERNARY;
-  if (!s && l->kind == SP_COMPRESS_PRUNE) s = number(c, o, "rate", 0, 1 - DBL_EPSILON, &l->rate);
+  /* a pruning rate of 1 would remove every weight: said so, not as
+   * "[0, 1]" (1 - DBL_EPSILON printed with %g) */
+  if (!s && l->kind == SP_COMPRESS_PRUNE) s = number(c, o, "rate", 0, 1, &l->rate);
+  if (!s && l->kind == SP_COMPRESS_PRUNE && l->rate >= 1)
+    s = bad(c, "rate", "%g is not a pruning rate in [0, 1) (1 would remove every weight)", l->rate);
   if (!s && l->kind == SP_COMPRESS_TERNARY) s = number(c, o, "rate", DBL_MIN, 1e6, &l->rate);
   if (!s) s = number(c, o, "accuracy", 0, 100, &l->accuracy);
   if (!s) s = loss(c, o, &l->loss);

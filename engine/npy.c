@@ -5,6 +5,7 @@
 #include "npy.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,6 +162,14 @@ sp_status sp_npy_read_buffer(const void *data, size_t len, const char *name, sp_
   if (!a.data) return sp_fail(SP_ERR_RUNTIME, "%s: out of memory", name);
   if (a.count) memcpy(a.data, b + prefix + hlen, a.count * sizeof(float)); /* host is LE */
   *out = a;
+  return SP_OK;
+}
+
+sp_status sp_npy_check_finite(const sp_npy *a, const char *name) {
+  for (size_t i = 0; i < a->count; i++)
+    if (!isfinite(a->data[i]))
+      return sp_fail(SP_ERR_INPUT, "%s: element %zu is %s: inputs must be finite", name, i,
+                     isnan(a->data[i]) ? "NaN" : "inf");
   return SP_OK;
 }
 

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "engine/cl_runtime.h"
+#include "engine/core/file_io.h"
 #include "profiler/profile.h"
 #include "profiler/profile_json.h"
 
@@ -211,6 +212,16 @@ static int make_dirs(const char *path) {
     if (!c) return 0;
     *p = '/';
   }
+}
+
+sp_status sp_tune_cache_check_writable(const sp_tune_cache *c) {
+  if (!c->path[0]) return sp_fail(SP_ERR_IO, "no folder for the tuning cache (set SP_CACHE_DIR)");
+  if (make_dirs(c->path)) return sp_fail(SP_ERR_IO, "%s: cannot create its folder: %s", c->path, strerror(errno));
+  sp_atomic_file af; /* the temporary a save would write, created and removed */
+  sp_status s = sp_atomic_open(c->path, &af);
+  if (s) return s;
+  sp_atomic_abort(&af);
+  return SP_OK;
 }
 
 sp_status sp_tune_cache_save(const sp_tune_cache *c) {

@@ -55,6 +55,11 @@ sp_status sp_tune_cache_load_buffer(const void *data, size_t len, const char *na
  * next save). Only running out of memory fails. */
 sp_status sp_tune_cache_open(const sp_device_info *d, sp_tune_cache *out);
 
+/* Whether sp_tune_cache_save could write c->path: creates the folders and a
+ * temporary file beside it (then removes it), so that `tune` fails before
+ * its search, not after. SP_ERR_IO naming the file when it cannot. */
+sp_status sp_tune_cache_check_writable(const sp_tune_cache *c);
+
 /* Writes the cache atomically to c->path, creating the folders.
  * SP_ERR_IO naming the file on failure. */
 sp_status sp_tune_cache_save(const sp_tune_cache *c);
