@@ -52,7 +52,7 @@ typedef struct sp_accuracy {
 /* Fills the "model" fields (name, fingerprints, input, classes) from g. */
 void sp_accuracy_set_model(sp_accuracy *a, const char *name, const sp_graph *g);
 
-/* Writes a as JSON to path through "<path>.tmp" and a rename, so that path
+/* Writes a as JSON to path atomically (engine/core/file_io.h), so that path
  * is either untouched or complete. SP_ERR_IO naming the file. */
 sp_status sp_accuracy_save(const char *path, const sp_accuracy *a);
 
@@ -62,6 +62,10 @@ sp_status sp_accuracy_save(const char *path, const sp_accuracy *a);
  * SP_ERR_IO when it cannot be read, SP_ERR_INPUT otherwise. Free with
  * sp_accuracy_free. */
 sp_status sp_accuracy_load(const char *path, sp_accuracy *out);
+
+/* The same from `len` bytes in memory, named `name` in messages. */
+sp_status sp_accuracy_load_buffer(const void *data, size_t len, const char *name,
+                                  sp_accuracy *out);
 
 /* Whether the file (read from `path`, for messages) belongs to model g: its
  * weights fingerprint must be g's (accuracy depends on the weights, so the

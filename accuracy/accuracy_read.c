@@ -137,7 +137,11 @@ static sp_status read_layer(ctx *c, const cJSON *o, sp_accuracy_layer *l) {
   if (!s && strcmp(kind, "prune") && strcmp(kind, "ternary"))
     s = bad(c, "compression", "'%s' is neither prune nor ternary", kind);
   l->kind = !s && !strcmp(kind, "prune") ? SP_COMPRESS_PRUNE : SP_COMPRESS_TERNARY;
-  if (!s && l->kind == SP_COMPRESS_PRUNE) s = number(c, o, "rate", 0, 1 - DBL_EPSILON, &l->rate);
+  /* a pruning rate of 1 would remove every weight: said so, not as
+   * "[0, 1]" (1 - DBL_EPSILON printed with %g) */
+  if (!s && l->kind == SP_COMPRESS_PRUNE) s = number(c, o, "rate", 0, 1, &l->rate);
+  if (!s && l->kind == SP_COMPRESS_PRUNE && l->rate >= 1)
+    s = bad(c, "rate", "%g is not a pruning rate in [0, 1) (1 would remove every weight)", l->rate);
   if (!s && l->kind == SP_COMPRESS_TERNARY) s = number(c, o, "rate", DBL_MIN, 1e6, &l->rate);
   if (!s) s = number(c, o, "accuracy", 0, 100, &l->accuracy);
   if (!s) s = loss(c, o, &l->loss);
@@ -208,14 +212,26 @@ static sp_status read_root(ctx *c, const cJSON *root, sp_accuracy *a) {
   return s;
 }
 
+/* Validates root (read from `path`) into out and deletes it. */
+static sp_status load_root(const char *path, cJSON *root, sp_accuracy *out) {
+  ctx c = {.file = path};
+  sp_status s = read_root(&c, root, out);
+  cJSON_Delete(root);
+  if (s) sp_accuracy_free(out);
+  return s;
+}
+
 sp_status sp_accuracy_load(const char *path, sp_accuracy *out) {
   memset(out, 0, sizeof *out);
   cJSON *root = NULL;
   sp_status s = sp_json_read_file(path, &root);
-  if (s) return s;
-  ctx c = {.file = path};
-  s = read_root(&c, root, out);
-  cJSON_Delete(root);
-  if (s) sp_accuracy_free(out);
-  return s;
+  return s ? s : load_root(path, root, out);
+}
+
+sp_status sp_accuracy_load_buffer(const void *data, size_t len, const char *name,
+                                  sp_accuracy *out) {
+  memset(out, 0, sizeof *out);
+  cJSON *root = NULL;
+  sp_status s = sp_json_parse(data, len, name, &root);
+  return s ? s : load_root(name, root, out);
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "accuracy/accuracy_io.h"
+#include "engine/core/file_io.h"
 
 /* cJSON writes a non-finite number as null, which is what the format says
  * for an overflowed loss. */
@@ -73,17 +74,12 @@ static int write_body(FILE *f, const sp_accuracy *a) {
 }
 
 sp_status sp_accuracy_save(const char *path, const sp_accuracy *a) {
-  char tmp[4096];
-  if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
-    return sp_fail(SP_ERR_IO, "%s: path too long", path);
-  FILE *f = fopen(tmp, "w");
-  if (!f) return sp_fail(SP_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
-  int ok = write_body(f, a);
-  int io_ok = !ferror(f);
-  io_ok &= fclose(f) == 0;
-  if (ok && io_ok && rename(tmp, path) == 0) return SP_OK;
-  int saved = errno;
-  remove(tmp);
-  if (!ok) return sp_fail(SP_ERR_RUNTIME, "%s: out of memory writing it", path);
-  return sp_fail(SP_ERR_IO, "%s: cannot write: %s", path, strerror(saved));
+  sp_atomic_file af;
+  sp_status s = sp_atomic_open(path, &af);
+  if (s) return s;
+  if (!write_body(af.f, a)) {
+    sp_atomic_abort(&af);
+    return sp_fail(SP_ERR_RUNTIME, "%s: out of memory writing it", path);
+  }
+  return sp_atomic_commit(&af);
 }

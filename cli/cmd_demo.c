@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "engine/core/file_io.h"
 #include "engine/data/dataset.h"
 #include "engine/onnx/model.h"
 #include "planner/plan_inputs.h"
@@ -23,6 +24,7 @@
 #include "profiler/profile_io.h"
 #include "engine/core/json_file.h"
 #include "engine/core/timer.h"
+#include "results/demo_manifest.h"
 #include "results/demo_report.h"
 #include "results/plan_baselines.h"
 
@@ -225,28 +227,18 @@ static int demo_model(const demo_options *o, sp_demo_model *d, const sp_fmnist *
 static int read_manifest(const demo_options *o, sp_demo_model *models, int cap) {
   char path[600];
   snprintf(path, sizeof path, "%s/manifest.json", o->models);
-  cJSON *root = NULL;
-  sp_status s = sp_json_read_file(path, &root);
+  sp_manifest man;
+  sp_status s = sp_manifest_load(path, &man);
   if (s == SP_ERR_IO) return -sp_cli_error("demo", 3, "%s (the shipped models; --models DIR)", sp_last_error());
-  if (!s) s = sp_json_check_format(path, root, "stackplan-models", 1);
-  if (s) {
-    cJSON_Delete(root);
-    return -sp_cli_fail("demo", s);
-  }
-  const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "models");
+  if (s) return -sp_cli_fail("demo", s);
   int count = 0;
-  const cJSON *m;
-  cJSON_ArrayForEach(m, list) {
-    const cJSON *name = cJSON_GetObjectItemCaseSensitive(m, "name"), *file = cJSON_GetObjectItemCaseSensitive(m, "file");
-    if (!cJSON_IsString(name) || !cJSON_IsString(file) || count == cap) continue;
-    if (o->only && strcmp(o->only, name->valuestring)) continue;
+  for (int i = 0; i < man.n && count < cap; i++) {
+    if (o->only && strcmp(o->only, man.models[i].name)) continue;
     memset(&models[count], 0, sizeof models[count]);
-    snprintf(models[count].name, sizeof models[count].name, "%s", name->valuestring);
-    snprintf(models[count].path, sizeof models[count].path, "%s/%s", o->models, file->valuestring);
+    snprintf(models[count].name, sizeof models[count].name, "%s", man.models[i].name);
+    snprintf(models[count].path, sizeof models[count].path, "%s/%s", o->models, man.models[i].file);
     count++;
   }
-  cJSON_Delete(root);
-  if (!list) return -sp_cli_error("demo", 2, "%s: no \"models\" list", path);
   if (!count) return -sp_cli_error("demo", 2, "%s: no model%s%s", path, o->only ? " named " : "", o->only ? o->only : "");
   return count;
 }
@@ -265,16 +257,15 @@ static void machine_of(sp_demo_machine *m) {
 }
 
 static int write_report(const demo_options *o, const sp_demo_machine *mach, const sp_demo_model *models, int n) {
-  char path[600], tmp[640];
+  char path[600];
   snprintf(path, sizeof path, "%s/report.md", o->out);
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
-  FILE *f = fopen(tmp, "w");
-  if (!f) return sp_cli_error("demo", 3, "cannot write %s", tmp);
-  sp_demo_report_write(f, mach, models, n);
-  if (fclose(f) || rename(tmp, path)) {
-    unlink(tmp);
-    return sp_cli_error("demo", 3, "cannot write %s", path);
+  sp_atomic_file af;
+  sp_status s = sp_atomic_open(path, &af);
+  if (!s) {
+    sp_demo_report_write(af.f, mach, models, n);
+    s = sp_atomic_commit(&af);
   }
+  if (s) return sp_cli_fail("demo", s);
   printf("report: %s\n", path);
   return 0;
 }

@@ -178,6 +178,7 @@ static sp_status load_input(infer_options *o, const sp_graph *g, float **in) {
   }
   sp_npy x;
   sp_status s = sp_npy_read_file(o->input, &x);
+  if (!s && (s = sp_npy_check_finite(&x, o->input))) sp_npy_free(&x);
   if (s) return s;
   sp_dims d = g->input;
   if (x.rank != 4 || x.shape[0] < 1 || x.shape[0] > 65536 || x.shape[1] != d.c ||

@@ -256,7 +256,8 @@ static int run(const profile_options *o, const sp_graph *g) {
     sp_profile_free(&fresh);
     return rc;
   }
-  if (p.groups != fresh.groups) sp_profile_free(&fresh); /* resumed: the file's copy is used */
+  int resumed = p.groups != fresh.groups;
+  if (resumed) sp_profile_free(&fresh); /* resumed: the file's copy is used */
   sp_cl_device *device = NULL;
   if (o->device_index >= 0 && (s = sp_cl_device_get(o->device_index, &device))) {
     sp_profile_free(&p);
@@ -267,7 +268,8 @@ static int run(const profile_options *o, const sp_graph *g) {
   progress_state ps = {.tty = isatty(fileno(stderr))};
   sp_profile_run_options ro = {.path = o->out, .device = device, .max_layers = o->max_layers,
                                .stop = &interrupted, .tuned = sp_tune_cache_point,
-                               .tuned_ctx = &cache, .progress = on_progress, .progress_ctx = &ps};
+                               .tuned_ctx = &cache, .progress = on_progress, .progress_ctx = &ps,
+                               .resume = resumed};
   struct sigaction sa = {.sa_handler = on_sigint, .sa_flags = SA_RESETHAND}, old;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, &old);
@@ -275,6 +277,7 @@ static int run(const profile_options *o, const sp_graph *g) {
   s = sp_profile_run(g, &p, &ro, &res);
   sigaction(SIGINT, &old, NULL);
   if (ps.tty) fputc('\n', stderr);
+  if (res.journal_note[0]) fprintf(stderr, "%s\n", res.journal_note);
   int measured = 0;
   for (int i = 0; i < p.n_layers; i++) measured += p.layers[i].measured;
   if (s) rc = sp_cli_fail("profile", s);

@@ -84,8 +84,10 @@ int sp_cmd_run(int argc, char **argv) {
   sp_fmnist d = {0};
   sp_plan_measurement m = {0};
   sp_status s = sp_plan_file_load(o.plan, &f);
+  /* the machine first: on another one, a variant may be missing too, and
+   * the fingerprint says why */
+  if (!s) s = sp_plan_check_machine(&f, o.plan, sp_plan_file_device(&f), o.force);
   if (!s) s = sp_plan_exec_build(&f, o.plan, o.model, o.force, &x);
-  if (!s) s = sp_plan_check_machine(&f, o.plan, x.device, o.force);
   if (!s && o.data)
     s = sp_fmnist_load(sp_fmnist_dir(), strcmp(o.split, "calib") ? SP_FMNIST_TEST : SP_FMNIST_CALIB, o.limit, &d);
   sp_plan_measure_options mo = {.repeat = o.repeat, .warmup = 3, .data = o.data ? &d : NULL,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "engine/core/file_io.h"
 #include "accuracy/sense_additivity.h"
 #include "engine/core/timer.h"
 #include "cli/cmd_sense.h"
@@ -25,20 +26,15 @@ static sp_status check_file(const sense_args *args, const sp_accuracy *acc, cons
 }
 
 static sp_status write_csv(const char *path, const char *model, const sp_sense_combo *c, int n) {
-  char tmp[4200];
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
-  FILE *f = fopen(tmp, "w");
-  if (!f) return sp_fail(SP_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+  sp_atomic_file af;
+  sp_status s = sp_atomic_open(path, &af);
+  if (s) return s;
+  FILE *f = af.f;
   fprintf(f, "model,combination,items,predicted,measured,error,loss,spec\n");
   for (int i = 0; i < n; i++)
     fprintf(f, "%s,%d,%d,%.4f,%.4f,%.4f,%.6f,\"%s\"\n", model, i + 1, c[i].n_items,
             c[i].predicted, c[i].measured, c[i].predicted - c[i].measured, c[i].loss, c[i].spec);
-  int ok = !ferror(f);
-  ok &= fclose(f) == 0;
-  if (ok && rename(tmp, path) == 0) return SP_OK;
-  int saved = errno;
-  remove(tmp);
-  return sp_fail(SP_ERR_IO, "%s: cannot write: %s", path, strerror(saved));
+  return sp_atomic_commit(&af);
 }
 
 static void print_combos(const sp_sense_combo *c, int n, const sp_sense_error_summary *e) {

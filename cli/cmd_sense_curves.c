@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include "cli/cli.h"
+#include "engine/core/file_io.h"
 #include "accuracy/sense_curves.h"
 #include "engine/core/timer.h"
 #include "cli/cmd_sense.h"
@@ -18,19 +19,13 @@ extern char **environ;
 
 static const char *const kind_names[] = {"prune", "ternary", "keep"};
 
-/* Writes text through "<path>.tmp" and a rename; SP_ERR_IO naming path. */
+/* Writes text atomically (engine/core/file_io.h); SP_ERR_IO naming path. */
 static sp_status write_file(const char *path, void (*body)(FILE *, const void *), const void *ctx) {
-  char tmp[4200];
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
-  FILE *f = fopen(tmp, "w");
-  if (!f) return sp_fail(SP_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
-  body(f, ctx);
-  int ok = !ferror(f);
-  ok &= fclose(f) == 0;
-  if (ok && rename(tmp, path) == 0) return SP_OK;
-  int saved = errno;
-  remove(tmp);
-  return sp_fail(SP_ERR_IO, "%s: cannot write: %s", path, strerror(saved));
+  sp_atomic_file af;
+  sp_status s = sp_atomic_open(path, &af);
+  if (s) return s;
+  body(af.f, ctx);
+  return sp_atomic_commit(&af);
 }
 
 typedef struct curves {

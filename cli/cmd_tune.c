@@ -144,6 +144,10 @@ static int run(const sp_graph *g, tune_cli *o) {
   o->opt.limits = sp_cl_info(device)->limits;
   sp_tune_cache cache;
   if ((s = sp_tune_cache_open(&info, &cache))) return sp_cli_fail("tune", s);
+  if ((s = sp_tune_cache_check_writable(&cache))) { /* before the search, not after it */
+    sp_tune_cache_close(&cache);
+    return sp_cli_fail("tune", s);
+  }
   printf("# %s on %s; strategy %s, budget %d, seed %llu; cache %s\n", g->name,
          sp_cl_info(device)->name, sp_search_strategy_name(o->opt.search.strategy),
          o->opt.search.max_evals, (unsigned long long)o->opt.search.seed, cache.path);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/core/file_io.h"
 #include "kernels/registry.h"
 #include "planner/plan_io.h"
 
@@ -29,8 +30,9 @@ int sp_plan_objective_parse(const char *key, sp_plan_objective *out) {
 }
 
 sp_status sp_plan_hash_file(const char *path, char hex[17]) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return sp_fail(SP_ERR_IO, "%s: cannot be read", path);
+  FILE *f;
+  sp_status s = sp_file_open_read(path, SP_FILE_CAP_JSON, "a JSON file", &f, NULL);
+  if (s) return s;
   uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a 64, as engine/fingerprint.c */
   unsigned char buf[1 << 14];
   size_t n;

@@ -253,13 +253,26 @@ static sp_status read_body(const char *file, const cJSON *root, sp_plan_file *f)
   return SP_OK;
 }
 
-sp_status sp_plan_file_load(const char *path, sp_plan_file *out) {
-  memset(out, 0, sizeof *out);
-  cJSON *root = NULL;
-  sp_status st = sp_json_read_file(path, &root);
+/* Validates root (read from `path`, st its read status) into out and deletes it. */
+static sp_status load_root(const char *path, cJSON *root, sp_status st, sp_plan_file *out) {
   if (!st) st = read_head(path, root, out);
   if (!st) st = read_body(path, root, out);
   cJSON_Delete(root);
   if (st) sp_plan_file_free(out);
   return st;
+}
+
+sp_status sp_plan_file_load(const char *path, sp_plan_file *out) {
+  memset(out, 0, sizeof *out);
+  cJSON *root = NULL;
+  sp_status st = sp_json_read_file(path, &root);
+  return load_root(path, root, st, out);
+}
+
+sp_status sp_plan_file_load_buffer(const void *data, size_t len, const char *name,
+                                   sp_plan_file *out) {
+  memset(out, 0, sizeof *out);
+  cJSON *root = NULL;
+  sp_status st = sp_json_parse(data, len, name, &root);
+  return load_root(name, root, st, out);
 }

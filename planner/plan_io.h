@@ -77,6 +77,10 @@ sp_status sp_plan_file_save(const char *path, const sp_plan_file *f);
  * file and the field. On failure *out is empty. */
 sp_status sp_plan_file_load(const char *path, sp_plan_file *out);
 
+/* The same from `len` bytes in memory, named `name` in messages. */
+sp_status sp_plan_file_load_buffer(const void *data, size_t len, const char *name,
+                                   sp_plan_file *out);
+
 /* "latency", "memory", "accuracy": the objective's name in files and flags. */
 const char *sp_plan_objective_key(sp_plan_objective o);
 int sp_plan_objective_parse(const char *key, sp_plan_objective *out);

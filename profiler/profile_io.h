@@ -18,4 +18,8 @@ sp_status sp_profile_save(const char *path, const sp_profile *p);
  * filled (free with sp_profile_free); on failure it is empty. */
 sp_status sp_profile_load(const char *path, sp_profile *out);
 
+/* The same from `len` bytes in memory, named `name` in messages. */
+sp_status sp_profile_load_buffer(const void *data, size_t len, const char *name,
+                                 sp_profile *out);
+
 #endif

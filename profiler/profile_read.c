@@ -292,10 +292,9 @@ static sp_status read_layer(const char *f, const cJSON *o, const char *w, sp_pro
   return s;
 }
 
-sp_status sp_profile_load(const char *path, sp_profile *p) {
+/* Validates root (read from `path`) into p and deletes it. */
+static sp_status load_root(const char *path, cJSON *root, sp_status s, sp_profile *p) {
   memset(p, 0, sizeof *p);
-  cJSON *root = NULL;
-  sp_status s = sp_json_read_file(path, &root);
   const cJSON *groups = NULL, *layers = NULL;
   if (!s) s = sp_json_check_format(path, root, SP_PROFILE_FORMAT, SP_PROFILE_VERSION);
   if (!s) s = sp_json_string(path, root, "", "created", p->created, sizeof p->created);
@@ -331,4 +330,16 @@ sp_status sp_profile_load(const char *path, sp_profile *p) {
   cJSON_Delete(root);
   if (s) sp_profile_free(p);
   return s;
+}
+
+sp_status sp_profile_load(const char *path, sp_profile *p) {
+  cJSON *root = NULL;
+  sp_status s = sp_json_read_file(path, &root);
+  return load_root(path, root, s, p);
+}
+
+sp_status sp_profile_load_buffer(const void *data, size_t len, const char *name, sp_profile *p) {
+  cJSON *root = NULL;
+  sp_status s = sp_json_parse(data, len, name, &root);
+  return load_root(name, root, s, p);
 }

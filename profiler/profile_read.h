@@ -32,6 +32,13 @@ sp_status sp_profile_read_compression(const char *file, const cJSON *obj, const 
 sp_status sp_profile_read_skipped(const char *file, const cJSON *obj, const char *where,
                                   sp_profile_layer *l);
 
+/* One record object (as in "records"): groups and layers must be read. */
+sp_status sp_profile_read_record(const char *file, const cJSON *obj, const char *where,
+                                 const sp_profile *p, sp_profile_record *r);
+
+/* A record as the profile file writes it (profile_write.c). */
+cJSON *sp_profile_record_json(const sp_profile *p, const sp_profile_record *r);
+
 /* The arrays after "layers"; groups and layers must be read. */
 sp_status sp_profile_read_records(const char *file, const cJSON *root, sp_profile *p);
 sp_status sp_profile_read_transitions(const char *file, const cJSON *root, sp_profile *p);

@@ -143,7 +143,7 @@ static sp_status read_times(const char *f, const cJSON *o, const char *w, sp_pro
   return s;
 }
 
-static sp_status read_record(const char *f, const cJSON *o, const char *w, const sp_profile *p,
+sp_status sp_profile_read_record(const char *f, const cJSON *o, const char *w, const sp_profile *p,
                              sp_profile_record *r) {
   char name[SP_NAME_MAX];
   sp_status s = sp_json_string(f, o, w, "layer", name, sizeof name);
@@ -181,7 +181,7 @@ sp_status sp_profile_read_records(const char *f, const cJSON *root, sp_profile *
   for (const cJSON *e = s ? NULL : a->child; e && !s; e = e->next, i++) {
     sp_profile_record r = {0};
     snprintf(w, sizeof w, "records[%d]", i);
-    s = cJSON_IsObject(e) ? read_record(f, e, w, p, &r) : sp_json_bad(f, w, "", "expected an object");
+    s = cJSON_IsObject(e) ? sp_profile_read_record(f, e, w, p, &r) : sp_json_bad(f, w, "", "expected an object");
     if (!s) s = sp_profile_add_record(p, &r);
   }
   return s;

@@ -1,12 +1,15 @@
 /* The profile's measurement loop: layers, their cases, transitions, saving
  * (profile_run.h). */
+#define _POSIX_C_SOURCE 200809L /* unlink */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kernels/registry.h"
 #include "profiler/profile_grid.h"
 #include "profiler/profile_io.h"
+#include "profiler/profile_journal.h"
 #include "profiler/profile_run.h"
 
 #include "engine/graph/model_info.h"
@@ -38,6 +41,8 @@ typedef struct run_state {
   int cpu;                     /* where the current layer is measured, -1: anywhere */
   double network_ms;           /* the network's median there just before, 0: unknown */
   unsigned char *measured_now; /* per layer: measured by this run (only those settle) */
+  sp_profile_journal journal;  /* of the layer in progress */
+  sp_profile_journal_resume resume; /* what a resumed journal gave back (layer -1: nothing) */
 } run_state;
 
 static void close_network(run_state *st) {
@@ -319,20 +324,34 @@ static void layer_noise(sp_profile *p, int layer, int first) {
 
 static sp_status measure_layer(run_state *st, int layer, int *interrupted) {
   sp_profile *p = st->p;
-  int node = layer + 1, first = p->n_records, first_t = p->n_transitions;
+  int node = layer + 1, first = p->n_records, first_t = p->n_transitions, c0 = 0;
   sp_profile_case cases[SP_PROFILE_MAX_CASES];
   int n = sp_profile_cases(st->g, &st->cg, &st->kt, &p->config, node, cases, SP_PROFILE_MAX_CASES);
   unsigned judged = 0;
-  double t0 = sp_time_now();
-  p->layers[layer].skipped[0] = 0;
+  double t0 = sp_time_now(), before = 0;
+  const sp_profile_journal_resume *known = st->resume.layer == layer ? &st->resume : NULL;
+  if (known) { /* its first cases came back from the journal: records [first, n_records) */
+    first = known->first;
+    c0 = known->cases_done;
+    judged = known->judged;
+    before = known->seconds;
+  } else {
+    p->layers[layer].skipped[0] = 0;
+  }
+  sp_profile_journal_start(&st->journal, st->o->path, p, layer, known, first);
+  st->resume.layer = -1; /* given back once */
   sp_status s = SP_OK;
-  for (int c = 0; c < n && !s && !stopping(st); c++) {
+  for (int c = c0; c < n && !s && !stopping(st); c++) {
+    int from = p->n_records;
     if (cases[c].compression.kind != SP_WEIGHTS_DENSE) s = reuse_dense(p, first, &cases[c]);
     if (!s) s = measure_case(st, layer, &cases[c], &judged);
+    if (!s && !stopping(st)) /* on the disk before the next case starts */
+      sp_profile_journal_case(&st->journal, p, layer, from, c + 1, judged, before + sp_time_now() - t0);
     if (!s) report(st, SP_PROFILE_EVENT_CASE, layer, 0);
   }
   if (!s && !stopping(st)) s = measure_transitions(st, node);
-  if (s || stopping(st)) { /* a layer is saved whole or not at all */
+  sp_profile_journal_close(&st->journal); /* removed once the layer is saved */
+  if (s || stopping(st)) { /* the file gets a layer whole or not at all; the journal keeps its cases */
     p->n_records = first;
     p->n_transitions = first_t;
     *interrupted = !s;
@@ -340,7 +359,7 @@ static sp_status measure_layer(run_state *st, int layer, int *interrupted) {
   }
   layer_noise(p, layer, first);
   p->layers[layer].network_ms = st->network_ms;
-  p->layers[layer].seconds = sp_time_now() - t0;
+  p->layers[layer].seconds = before + sp_time_now() - t0;
   p->layers[layer].measured = 1;
   return SP_OK;
 }
@@ -383,6 +402,13 @@ static sp_status save(run_state *st) {
   return sp_profile_save(st->o->path, st->p);
 }
 
+/* Saves a layer just measured whole; its journal is then of no use. */
+static sp_status save_layer(run_state *st) {
+  sp_status s = save(st);
+  if (!s) sp_profile_journal_finish(&st->journal);
+  return s;
+}
+
 /* A layer measured while the reference network took more than SP_SETTLE_RATIO
  * times its usual time in this profile (the lower quartile over the layers,
  * or its time after the last layer when quicker) is measured again once the
@@ -417,7 +443,7 @@ static sp_status settle(run_state *st, sp_profile_run_result *res) {
     s = measure_layer(st, l, &res->interrupted);
     if (s || res->interrupted) break;
     res->layers_settled++;
-    s = save(st);
+    s = save_layer(st);
     if (!s) report(st, SP_PROFILE_EVENT_LAYER, l, p->n_records - first);
   }
   return s;
@@ -435,7 +461,20 @@ sp_status sp_profile_run(const sp_graph *g, sp_profile *p, const sp_profile_run_
   st->proto = p->config.protocol;
   st->proto.stop = o->stop;
   st->cpu = -1;
+  st->resume.layer = -1;
   sp_profile_drop_unmeasured(p);
+  if (o->resume) { /* the cases of the layer in progress, from its journal */
+    sp_status js = sp_profile_journal_replay(o->path, p, &st->resume, res->journal_note,
+                                             sizeof res->journal_note);
+    if (js) {
+      free(st);
+      return js;
+    }
+  } else { /* a fresh profile: an old journal beside it is of another */
+    char jpath[1100];
+    sp_profile_journal_path(o->path, jpath, sizeof jpath);
+    unlink(jpath);
+  }
   sp_reference_network_open(g, 0, &st->net); /* the profile's graph: its weights stay */
   st->measured_now = calloc((size_t)p->n_layers + 1, 1);
   sp_status s = st->measured_now ? sp_channel_groups_compute(g, &st->cg)
@@ -464,7 +503,7 @@ sp_status sp_profile_run(const sp_graph *g, sp_profile *p, const sp_profile_run_
     for (int i = first; i < p->n_records; i++) res->records_failed += p->records[i].failed;
     res->layers_measured++;
     st->measured_now[l] = 1;
-    s = save(st);
+    s = save_layer(st);
     if (!s) report(st, SP_PROFILE_EVENT_LAYER, l, p->n_records - first);
   }
   int complete = !s && !stopping(st) && !res->interrupted && !res->stopped;

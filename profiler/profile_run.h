@@ -48,6 +48,8 @@ typedef struct sp_profile_run_options {
   void *tuned_ctx;
   void (*progress)(void *ctx, const sp_profile_progress *pr, const sp_profile *p);
   void *progress_ctx;
+  int resume;                /* p was loaded from path to continue it: the journal beside
+                                it (profile_journal.h) gives back the layer in progress */
 } sp_profile_run_options;
 
 typedef struct sp_profile_run_result {
@@ -58,11 +60,14 @@ typedef struct sp_profile_run_result {
   int layers_settled;        /* measured again: the machine was slow the first time
                                 (profile_run.c, settle) */
   double seconds;
+  char journal_note[640];    /* resume: what the journal gave back ("" when there was none) */
 } sp_profile_run_result;
 
 /* Measures every layer of p that is not measured yet (records of layers
  * left half done are dropped first), saving p to o->path at the start and
- * after each layer. g must be the model p was set up from. Errors:
+ * after each layer, and journalling each case of the layer in progress
+ * beside it (profile_journal.h); with o->resume the journal's cases are
+ * folded back in and not measured again. g must be the model p was set up from. Errors:
  * SP_ERR_IO when the file cannot be written, SP_ERR_RUNTIME when memory
  * runs out; failures of single measurements are records, not errors. */
 sp_status sp_profile_run(const sp_graph *g, sp_profile *p, const sp_profile_run_options *o,

@@ -8,6 +8,7 @@
 
 #include "profiler/profile_io.h"
 #include "engine/core/json_file.h"
+#include "profiler/profile_read.h"
 
 /* A growing text buffer; `failed` sticks once memory runs out. */
 typedef struct text {
@@ -198,7 +199,7 @@ static cJSON *layer_json(const sp_profile *p, const sp_profile_layer *l) {
   return o;
 }
 
-static cJSON *record_json(const sp_profile *p, const sp_profile_record *r) {
+cJSON *sp_profile_record_json(const sp_profile *p, const sp_profile_record *r) {
   const sp_profile_layer *l = &p->layers[r->layer];
   cJSON *o = cJSON_CreateObject();
   cJSON_AddStringToObject(o, "layer", l->name);
@@ -297,7 +298,7 @@ sp_status sp_profile_save(const char *path, const sp_profile *p) {
   close_array(&t, 0);
   open_array(&t, "records", p->n_records);
   for (int i = 0; i < p->n_records; i++)
-    put_item(&t, record_json(p, &p->records[i]), i == p->n_records - 1);
+    put_item(&t, sp_profile_record_json(p, &p->records[i]), i == p->n_records - 1);
   close_array(&t, 0);
   open_array(&t, "transitions", p->n_transitions);
   for (int i = 0; i < p->n_transitions; i++)

@@ -121,6 +121,12 @@ sp_status sp_plan_exec_build(const sp_plan_file *f, const char *plan_path, const
   return s;
 }
 
+int sp_plan_file_device(const sp_plan_file *f) {
+  for (int i = 0; i < f->n_layers; i++)
+    if (f->layers[i].device >= 0) return f->layers[i].device;
+  return -1;
+}
+
 sp_status sp_plan_check_machine(const sp_plan_file *f, const char *plan_path, int device, int force) {
   if (force) return SP_OK;
   sp_device_info here;

@@ -36,6 +36,12 @@ sp_status sp_plan_exec_build(const sp_plan_file *f, const char *plan_path, const
  * unless force. */
 sp_status sp_plan_check_machine(const sp_plan_file *f, const char *plan_path, int device, int force);
 
+/* The OpenCL device the plan's layers name (-1: host only), read off the
+ * file alone, so that the machine is checked before any layer's variant:
+ * a plan from another machine is refused for that, not for a variant this
+ * CPU lacks. */
+int sp_plan_file_device(const sp_plan_file *f);
+
 /* Executor options running the plan with `batch` images per call; release
  * dense weights (deployment: one weight format in memory). */
 sp_exec_options sp_plan_exec_options(const sp_plan_exec *x, int batch);

@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L /* popen */
 #include "results/plot.h"
 
+#include "engine/core/file_io.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,20 +17,21 @@ int sp_plot_have_gnuplot(void) {
 static int quotable(const char *s) { return !strpbrk(s, "\"\\\n'"); }
 
 static sp_status write_data(const char *path, const sp_plot_point *pts, int n) {
-  FILE *f = fopen(path, "w");
-  if (!f) return sp_fail(SP_ERR_IO, "%s: cannot be written", path);
-  fprintf(f, "# latency_ms accuracy memory_mb\n");
-  for (int i = 0; i < n; i++) fprintf(f, "%.9g %.9g %.9g\n", pts[i].latency_ms, pts[i].accuracy, pts[i].memory_mb);
-  int bad = ferror(f) | fclose(f);
-  return bad ? sp_fail(SP_ERR_IO, "%s: write failed", path) : SP_OK;
+  sp_atomic_file af;
+  sp_status s = sp_atomic_open(path, &af);
+  if (s) return s;
+  fprintf(af.f, "# latency_ms accuracy memory_mb\n");
+  for (int i = 0; i < n; i++) fprintf(af.f, "%.9g %.9g %.9g\n", pts[i].latency_ms, pts[i].accuracy, pts[i].memory_mb);
+  return sp_atomic_commit(&af);
 }
 
 /* Memory labels on every `every`-th point only: more than ~12 overlap. */
 static sp_status write_script(const char *path, const char *data, const char *png, const char *title, int n) {
   int every = (n + 11) / 12;
-  FILE *f = fopen(path, "w");
-  if (!f) return sp_fail(SP_ERR_IO, "%s: cannot be written", path);
-  fprintf(f,
+  sp_atomic_file af;
+  sp_status s = sp_atomic_open(path, &af);
+  if (s) return s;
+  fprintf(af.f,
           "set terminal pngcairo size 1000,650 font 'sans,11'\n"
           "set output \"%s\"\n"
           "set title \"%s\" noenhanced\n"
@@ -43,22 +46,30 @@ static sp_status write_script(const char *path, const char *data, const char *pn
           "     \"%s\" using 1:2:3 with points pt 7 ps 1.6 palette title 'plan (colour: memory)', \\\n"
           "     \"%s\" using 1:2:(sprintf('%%.3g MB', $3)) every %d with labels offset 0,1.1 font ',9' notitle\n",
           png, title, data, data, data, every > 1 ? every : 1);
-  int bad = ferror(f) | fclose(f);
-  return bad ? sp_fail(SP_ERR_IO, "%s: write failed", path) : SP_OK;
+  return sp_atomic_commit(&af);
 }
 
 sp_status sp_plot_pareto(const char *png, const char *title, const sp_plot_point *pts, int n) {
   if (!quotable(png) || !quotable(title))
     return sp_fail(SP_ERR_INPUT, "%s: a plot path may not contain quotes, backslashes or newlines", png);
   size_t len = strlen(png) + 32;
-  char *tmp = malloc(3 * len);
-  if (!tmp) return sp_fail(SP_ERR_RUNTIME, "out of memory plotting %s", png);
-  char *data = tmp + len, *script = tmp + 2 * len;
-  snprintf(tmp, len, "%s.tmp.%ld", png, (long)getpid());
+  char *names = malloc(2 * len);
+  if (!names) return sp_fail(SP_ERR_RUNTIME, "out of memory plotting %s", png);
+  char *data = names, *script = names + len;
   snprintf(data, len, "%s.dat", png);
   snprintf(script, len, "%s.gp", png);
+  /* gnuplot writes the PNG into the unique temporary of an atomic file of
+   * ours (its name has no quote: mkstemp's letters and digits), which the
+   * commit renames over png */
+  sp_atomic_file af;
   sp_status st = write_data(data, pts, n);
-  if (!st) st = write_script(script, data, tmp, title, n);
+  if (!st) st = sp_atomic_open(png, &af);
+  if (st) {
+    free(names);
+    return st;
+  }
+  const char *tmp = af.tmp;
+  st = write_script(script, data, tmp, title, n);
   if (!st) {
     size_t clen = strlen(script) + 64;
     char *cmd = malloc(clen);
@@ -72,11 +83,11 @@ sp_status sp_plot_pareto(const char *png, const char *title, const sp_plot_point
       int rc = p ? pclose(p) : -1;
       first[strcspn(first, "\n")] = 0;
       if (rc != 0) st = sp_fail(SP_ERR_IO, "%s: gnuplot failed%s%s", png, first[0] ? ": " : "", first);
-      else if (rename(tmp, png)) st = sp_fail(SP_ERR_IO, "%s: cannot be written", png);
       free(cmd);
     }
   }
-  remove(tmp);
-  free(tmp);
+  if (st) sp_atomic_abort(&af);
+  else st = sp_atomic_commit(&af);
+  free(names);
   return st;
 }

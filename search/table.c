@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L /* strtok_r */
 #include "search/table.h"
 
+#include "engine/core/file_io.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -10,8 +12,10 @@
 
 sp_status sp_search_table_save(const char *path, const char *comment,
                                const sp_search_space *space, const sp_search_result *r) {
-  FILE *f = fopen(path, "w");
-  if (!f) return sp_fail(SP_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+  sp_atomic_file af;
+  sp_status s = sp_atomic_open(path, &af);
+  if (s) return s;
+  FILE *f = af.f;
   fprintf(f, "# %s\n", comment);
   for (int i = 0; i < space->n_params; i++) fprintf(f, "%s,", space->names[i]);
   fprintf(f, "ms\n");
@@ -22,9 +26,7 @@ sp_status sp_search_table_save(const char *path, const char *comment,
     if (isfinite(r->trace[k].cost)) fprintf(f, "%.6g\n", 1e3 * r->trace[k].cost);
     else fprintf(f, "fail\n");
   }
-  int bad = ferror(f);
-  if (fclose(f) || bad) return sp_fail(SP_ERR_IO, "%s: write error", path);
-  return SP_OK;
+  return sp_atomic_commit(&af);
 }
 
 void sp_search_table_free(sp_search_table *t) {
@@ -124,8 +126,9 @@ static sp_status read_rows(const char *path, FILE *f, sp_search_table *t, rows *
 sp_status sp_search_table_load(const char *path, sp_search_table *t) {
   memset(t, 0, sizeof *t);
   t->best = -1;
-  FILE *f = fopen(path, "r");
-  if (!f) return sp_fail(SP_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
+  FILE *f;
+  sp_status s0 = sp_file_open_read(path, SP_FILE_CAP_TEXT, "a search table", &f, NULL);
+  if (s0) return s0;
   rows r = {0};
   char names[SP_MAX_PARAMS][32];
   sp_status s = read_rows(path, f, t, &r, names);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "engine/opencl/cl_runtime.h"
+#include "engine/core/file_io.h"
 #include "profiler/profile.h"
 #include "engine/core/json_file.h"
 
@@ -119,8 +120,10 @@ static sp_status read_entry(const char *f, const cJSON *o, const char *w, sp_tun
   if (!s && cJSON_GetArraySize(params) > SP_MAX_PARAMS)
     s = sp_json_bad(f, w, "params", "more than %d", SP_MAX_PARAMS);
   for (const cJSON *p = s ? NULL : params->child; p && !s; p = p->next, e->n_params++) {
-    if (!cJSON_IsNumber(p) || p->valuedouble != floor(p->valuedouble) || strlen(p->string) >= 32)
-      return sp_json_bad(f, w, "params", "expected integer values");
+    /* the range check before the cast: (int) of inf or 1e300 is undefined */
+    if (!cJSON_IsNumber(p) || !(fabs(p->valuedouble) <= 1 << 30) ||
+        p->valuedouble != floor(p->valuedouble) || !p->string || strlen(p->string) >= 32)
+      return sp_json_bad(f, w, "params", "expected integer values in [-2^30, 2^30]");
     snprintf(e->names[e->n_params], sizeof e->names[0], "%s", p->string);
     e->values[e->n_params] = (int)p->valuedouble;
   }
@@ -136,14 +139,14 @@ static sp_status read_entry(const char *f, const cJSON *o, const char *w, sp_tun
   return s;
 }
 
-sp_status sp_tune_cache_load(const char *path, const sp_device_info *d, sp_tune_cache *out) {
+/* Validates root (read from `path`, s its read status) into out and deletes it. */
+static sp_status load_root(const char *path, cJSON *root, sp_status s, const sp_device_info *d,
+                           sp_tune_cache *out) {
   memset(out, 0, sizeof *out);
   snprintf(out->path, sizeof out->path, "%s", path);
   out->device = *d;
-  cJSON *root = NULL;
   const cJSON *dev, *entries;
   char fp[17];
-  sp_status s = sp_json_read_file(path, &root);
   if (!s) s = sp_json_check_format(path, root, SP_TUNE_FORMAT, SP_TUNE_VERSION);
   if (!s) s = sp_json_object(path, root, "", "device", &dev);
   if (!s) s = sp_json_string(path, dev, "device", "fingerprint", fp, sizeof fp);
@@ -163,15 +166,30 @@ sp_status sp_tune_cache_load(const char *path, const sp_device_info *d, sp_tune_
   return s;
 }
 
+sp_status sp_tune_cache_load(const char *path, const sp_device_info *d, sp_tune_cache *out) {
+  cJSON *root = NULL;
+  sp_status s = sp_json_read_file(path, &root);
+  return load_root(path, root, s, d, out);
+}
+
+sp_status sp_tune_cache_load_buffer(const void *data, size_t len, const char *name,
+                                    const sp_device_info *d, sp_tune_cache *out) {
+  cJSON *root = NULL;
+  sp_status s = sp_json_parse(data, len, name, &root);
+  return load_root(name, root, s, d, out);
+}
+
 sp_status sp_tune_cache_open(const sp_device_info *d, sp_tune_cache *out) {
   char path[1024];
   sp_tune_cache_path(d, path, sizeof path);
-  FILE *f = path[0] ? fopen(path, "rb") : NULL;
-  if (f) fclose(f);
-  sp_status s = f ? sp_tune_cache_load(path, d, out) : SP_OK;
+  /* lstat, not open: whatever the path is (a FIFO too), the loader's checks
+   * report it without blocking */
+  struct stat st;
+  int exists = path[0] && lstat(path, &st) == 0;
+  sp_status s = exists ? sp_tune_cache_load(path, d, out) : SP_OK;
   if (s == SP_ERR_RUNTIME) return s;
   if (s) fprintf(stderr, "stackplan: ignoring the tuning cache %s\n", sp_last_error());
-  if (s || !f) {
+  if (s || !exists) {
     memset(out, 0, sizeof *out);
     snprintf(out->path, sizeof out->path, "%s", path);
     out->device = *d;
@@ -194,6 +212,16 @@ static int make_dirs(const char *path) {
     if (!c) return 0;
     *p = '/';
   }
+}
+
+sp_status sp_tune_cache_check_writable(const sp_tune_cache *c) {
+  if (!c->path[0]) return sp_fail(SP_ERR_IO, "no folder for the tuning cache (set SP_CACHE_DIR)");
+  if (make_dirs(c->path)) return sp_fail(SP_ERR_IO, "%s: cannot create its folder: %s", c->path, strerror(errno));
+  sp_atomic_file af; /* the temporary a save would write, created and removed */
+  sp_status s = sp_atomic_open(c->path, &af);
+  if (s) return s;
+  sp_atomic_abort(&af);
+  return SP_OK;
 }
 
 sp_status sp_tune_cache_save(const sp_tune_cache *c) {

@@ -45,11 +45,20 @@ void sp_tune_cache_path(const sp_device_info *d, char *out, size_t cap);
  * corrupt, of another format or version, or of another device than `d`. */
 sp_status sp_tune_cache_load(const char *path, const sp_device_info *d, sp_tune_cache *out);
 
+/* The same from `len` bytes in memory, named `name` in messages. */
+sp_status sp_tune_cache_load_buffer(const void *data, size_t len, const char *name,
+                                    const sp_device_info *d, sp_tune_cache *out);
+
 /* Opens the cache of device d for use: loads its file when there is one; a
  * corrupt file is reported on stderr ("stackplan: ignoring the tuning cache
  * <file>: <why>") and replaced by an empty cache (it is rewritten by the
  * next save). Only running out of memory fails. */
 sp_status sp_tune_cache_open(const sp_device_info *d, sp_tune_cache *out);
+
+/* Whether sp_tune_cache_save could write c->path: creates the folders and a
+ * temporary file beside it (then removes it), so that `tune` fails before
+ * its search, not after. SP_ERR_IO naming the file when it cannot. */
+sp_status sp_tune_cache_check_writable(const sp_tune_cache *c);
 
 /* Writes the cache atomically to c->path, creating the folders.
  * SP_ERR_IO naming the file on failure. */

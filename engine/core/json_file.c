@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L /* fileno, fsync */
 #include "engine/core/json_file.h"
 
+#include "engine/core/file_io.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -11,73 +13,35 @@
 #include <string.h>
 #include <unistd.h>
 
-sp_status sp_json_read_file(const char *path, cJSON **out) {
+sp_status sp_json_parse(const void *data, size_t len, const char *name, cJSON **out) {
   *out = NULL;
-  FILE *f = fopen(path, "rb");
-  if (!f) return sp_fail(SP_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
-  size_t cap = 1 << 16, len = 0;
-  char *text = malloc(cap);
-  while (text) {
-    len += fread(text + len, 1, cap - len - 1, f);
-    if (len < cap - 1) break;
-    char *grown = realloc(text, cap * 2);
-    if (!grown) {
-      free(text);
-      text = NULL;
-    } else {
-      text = grown;
-      cap *= 2;
-    }
+  const char *text = data, *end = NULL;
+  cJSON *root = len ? cJSON_ParseWithLengthOpts(text, len, &end, 0) : NULL;
+  /* after the value only white space, to the last byte (a NUL included) */
+  size_t at = root && end ? (size_t)(end - text) : 0;
+  while (root && at < len && strchr(" \t\r\n", text[at]) && text[at]) at++;
+  if (!root || at < len) {
+    if (!root) at = end ? (size_t)(end - text) : len;
+    cJSON_Delete(root);
+    return sp_fail(SP_ERR_INPUT, "%s: not valid JSON (at byte %zu)", name, at);
   }
-  int err = ferror(f);
-  fclose(f);
-  if (!text) return sp_fail(SP_ERR_RUNTIME, "%s: out of memory reading it", path);
-  if (err) {
-    free(text);
-    return sp_fail(SP_ERR_IO, "%s: read error", path);
-  }
-  text[len] = 0;
-  const char *end = NULL;
-  cJSON *root = cJSON_ParseWithLengthOpts(text, len + 1, &end, 1); /* + the terminator */
-  if (!root) {
-    long at = end ? (long)(end - text) : (long)len;
-    free(text);
-    return sp_fail(SP_ERR_INPUT, "%s: not valid JSON (at byte %ld)", path, at);
-  }
-  free(text);
   *out = root;
   return SP_OK;
 }
 
+sp_status sp_json_read_file(const char *path, cJSON **out) {
+  *out = NULL;
+  char *text;
+  size_t len;
+  sp_status s = sp_file_read_all(path, SP_FILE_CAP_JSON, "a JSON file", &text, &len);
+  if (s) return s;
+  s = sp_json_parse(text, len, path, out);
+  free(text);
+  return s;
+}
+
 sp_status sp_json_write_atomic(const char *path, const char *text, size_t len) {
-  size_t n = strlen(path) + 5;
-  char *tmp = malloc(n);
-  if (!tmp) return sp_fail(SP_ERR_RUNTIME, "out of memory writing %s", path);
-  snprintf(tmp, n, "%s.tmp", path);
-  FILE *f = fopen(tmp, "wb");
-  int ok = f && fwrite(text, 1, len, f) == len && fflush(f) == 0 && fsync(fileno(f)) == 0;
-  int saved = errno;
-  if (f && fclose(f) != 0) ok = 0;
-  if (ok && rename(tmp, path) != 0) ok = 0, saved = errno;
-  if (!ok) {
-    remove(tmp);
-    free(tmp);
-    return sp_fail(SP_ERR_IO, "%s: cannot write: %s", path, strerror(saved));
-  }
-  free(tmp);
-  /* the rename itself is durable once the folder is synced */
-  char *dir = strdup(path);
-  if (dir) {
-    char *slash = strrchr(dir, '/');
-    if (slash) *(slash == dir ? slash + 1 : slash) = 0;
-    int fd = open(slash ? dir : ".", O_RDONLY);
-    if (fd >= 0) {
-      fsync(fd);
-      close(fd);
-    }
-    free(dir);
-  }
-  return SP_OK;
+  return sp_file_write_atomic(path, text, len);
 }
 
 sp_status sp_json_bad(const char *file, const char *where, const char *key, const char *fmt, ...) {

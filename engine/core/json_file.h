@@ -10,14 +10,21 @@
 
 #include "engine/core/status.h"
 
-/* Reads and parses `path`. SP_ERR_IO when it cannot be read, SP_ERR_INPUT
- * (naming the file and the byte) when it is no JSON. */
+/* Reads and parses `path` (engine/core/file_io.h: a regular file of at most
+ * SP_FILE_CAP_JSON bytes). SP_ERR_IO when it cannot be read (a directory,
+ * FIFO or device included), SP_ERR_INPUT (naming the file and the byte) when
+ * it is no JSON or larger than the cap. */
 sp_status sp_json_read_file(const char *path, cJSON **out);
 
+/* Parses `len` bytes of `data` named `name` in messages: what
+ * sp_json_read_file does after reading (the loaders' buffer entry points,
+ * which the fuzz targets call). SP_ERR_INPUT naming name and the byte. */
+sp_status sp_json_parse(const void *data, size_t len, const char *name, cJSON **out);
+
 /* Writes `len` bytes to `path` so that a reader, a crash or a kill -9 at any
- * moment leaves either the old file or the whole new one: written to
- * "<path>.tmp", flushed and fsync'ed, renamed over path, then the folder is
- * fsync'ed. SP_ERR_IO naming the file on failure (the temp file removed). */
+ * moment leaves either the old file or the whole new one: sp_file_write_atomic
+ * (engine/core/file_io.h: a unique temporary beside it, fsync'ed, renamed).
+ * SP_ERR_IO naming the file on failure (the temp file removed). */
 sp_status sp_json_write_atomic(const char *path, const char *text, size_t len);
 
 /* SP_ERR_INPUT "file: where.key: <message>" (where or key may be ""). */

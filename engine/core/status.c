@@ -2,14 +2,25 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static _Thread_local char last_error[512];
 
+void sp_printable(char *s) {
+  for (; *s; s++)
+    if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f) *s = '?';
+}
+
 sp_status sp_fail(sp_status code, const char *fmt, ...) {
+  /* formatted apart first: an argument may be sp_last_error() itself, and
+   * vsnprintf must not read the buffer it writes */
+  char msg[sizeof last_error];
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(last_error, sizeof last_error, fmt, ap);
+  vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
+  sp_printable(msg);
+  memcpy(last_error, msg, sizeof msg);
   return code;
 }
 

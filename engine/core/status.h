@@ -11,12 +11,19 @@ typedef enum sp_status {
 } sp_status;
 
 /* Records a printf-style message for the current thread and returns `code`,
- * so that failures read `return sp_fail(SP_ERR_INPUT, "...", ...);`. */
+ * so that failures read `return sp_fail(SP_ERR_INPUT, "...", ...);`. The
+ * message stays one line (control characters, from file names or strings
+ * read from a file, become '?'), and an argument may be sp_last_error()
+ * itself (`sp_fail(s, "%s: %s", path, sp_last_error())`). */
 sp_status sp_fail(sp_status code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* The last message recorded by sp_fail on this thread ("" if none). */
 const char *sp_last_error(void);
+
+/* Replaces every control character of `s` (newline, escape, ...) by '?',
+ * so that a string read from a file cannot break or forge a message line. */
+void sp_printable(char *s);
 
 /* Clears the message. */
 void sp_clear_error(void);

@@ -2,13 +2,18 @@
  * (magic, counts, 28x28 images, labels < 10), normalised with statistics
  * computed from the training split on each load (nothing is cached on disk,
  * so nothing can drift from the data). */
+#define _POSIX_C_SOURCE 200809L /* fileno, dup */
 #include "engine/data/dataset.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
+
+#include "engine/core/file_io.h"
 
 #define IMAGE_SIDE 28
 #define IMAGE_PIXELS (IMAGE_SIDE * IMAGE_SIDE)
@@ -51,8 +56,21 @@ static sp_status read_idx(const char *dir, const char *file, uint32_t magic, int
   char path[4096];
   snprintf(path, sizeof path, "%s/%s", dir, file);
   *out = NULL;
-  gzFile f = gzopen(path, "rb");
-  if (!f) return sp_fail(SP_ERR_INPUT, "%s: cannot open the Fashion-MNIST file (" HINT ")", path);
+  /* through the shared reader's checks: a FIFO or device is refused (exit
+   * 3) instead of blocking or read without end */
+  FILE *plain = NULL;
+  struct stat st;
+  if (stat(path, &st) != 0)
+    return sp_fail(SP_ERR_INPUT, "%s: cannot open the Fashion-MNIST file (" HINT ")", path);
+  sp_status opened = sp_file_open_read(path, SP_FILE_CAP_ONNX, "a dataset file", &plain, NULL);
+  if (opened) return opened;
+  int fd = dup(fileno(plain));
+  fclose(plain);
+  gzFile f = fd >= 0 ? gzdopen(fd, "rb") : NULL;
+  if (!f) {
+    if (fd >= 0) close(fd);
+    return sp_fail(SP_ERR_INPUT, "%s: cannot open the Fashion-MNIST file (" HINT ")", path);
+  }
   unsigned char h[16];
   size_t hlen = magic == 0x803 ? 16 : 8;
   sp_status s = read_exact(f, path, h, hlen);

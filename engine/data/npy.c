@@ -5,11 +5,12 @@
 #include "engine/data/npy.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+
+#include "engine/core/file_io.h"
 
 static const char magic[6] = {'\x93', 'N', 'U', 'M', 'P', 'Y'};
 #define MAX_HEADER (1u << 20)
@@ -92,12 +93,6 @@ static sp_status read_shape(cursor *c, const char *name, sp_npy *out) {
   return SP_OK;
 }
 
-/* Replaces control characters so a message stays on one line. */
-static void printable(char *s) {
-  for (; *s; s++)
-    if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f) *s = '?';
-}
-
 /* The dict: descr '<f4', fortran_order False, shape; each once, nothing else. */
 static sp_status parse_header(const char *text, size_t len, const char *name, sp_npy *out) {
   cursor c = {text, text + len};
@@ -110,7 +105,7 @@ static sp_status parse_header(const char *text, size_t len, const char *name, sp
     if (!strcmp(key, "descr") && !seen_descr++) {
       if (!read_string(&c, value, sizeof value))
         return sp_fail(SP_ERR_INPUT, "%s: header field 'descr' is malformed", name);
-      printable(value);
+      sp_printable(value);
       if (strcmp(value, "<f4"))
         return sp_fail(SP_ERR_INPUT, "%s: dtype '%s' is not supported (little-endian float32 "
                        "'<f4' only)", name, value);
@@ -124,7 +119,7 @@ static sp_status parse_header(const char *text, size_t len, const char *name, sp
       sp_status s = read_shape(&c, name, out);
       if (s) return s;
     } else {
-      printable(key);
+      sp_printable(key);
       return sp_fail(SP_ERR_INPUT, "%s: unexpected or repeated header key '%s'", name, key);
     }
     if (!eat(&c, ',')) {
@@ -170,26 +165,21 @@ sp_status sp_npy_read_buffer(const void *data, size_t len, const char *name, sp_
   return SP_OK;
 }
 
+sp_status sp_npy_check_finite(const sp_npy *a, const char *name) {
+  for (size_t i = 0; i < a->count; i++)
+    if (!isfinite(a->data[i]))
+      return sp_fail(SP_ERR_INPUT, "%s: element %zu is %s: inputs must be finite", name, i,
+                     isnan(a->data[i]) ? "NaN" : "inf");
+  return SP_OK;
+}
+
 sp_status sp_npy_read_file(const char *path, sp_npy *out) {
   memset(out, 0, sizeof *out);
-  FILE *f = fopen(path, "rb");
-  if (!f) return sp_fail(SP_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-  struct stat st;
-  if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
-    fclose(f);
-    return sp_fail(SP_ERR_IO, "%s: not a regular file", path);
-  }
-  size_t len = (size_t)st.st_size;
-  unsigned char *buf = malloc(len ? len : 1);
-  if (!buf) {
-    fclose(f);
-    return sp_fail(SP_ERR_RUNTIME, "%s: out of memory reading %zu bytes", path, len);
-  }
-  size_t got = fread(buf, 1, len, f);
-  int err = ferror(f);
-  fclose(f);
-  sp_status s = (got != len || err) ? sp_fail(SP_ERR_IO, "%s: read error", path)
-                                    : sp_npy_read_buffer(buf, len, path, out);
+  char *buf;
+  size_t len;
+  sp_status s = sp_file_read_all(path, SP_FILE_CAP_NPY, "an .npy file", &buf, &len);
+  if (s) return s;
+  s = sp_npy_read_buffer(buf, len, path, out);
   free(buf);
   return s;
 }
@@ -221,39 +211,13 @@ sp_status sp_npy_write_file(const char *path, const float *data, int rank,
   size_t hlen = format_header(header, sizeof header, rank, shape), count = 1;
   for (int i = 0; i < rank; i++) count *= (size_t)shape[i];
 
-  size_t plen = strlen(path);
-  char *tmp = malloc(plen + 16);
-  if (!tmp) return sp_fail(SP_ERR_RUNTIME, "out of memory writing %s", path);
-  memcpy(tmp, path, plen);
-  memcpy(tmp + plen, ".tmp.XXXXXX", 12);
-  int fd = mkstemp(tmp);
-  if (fd < 0) {
-    sp_status s = sp_fail(SP_ERR_IO, "%s: cannot create a file beside it: %s", path,
-                          strerror(errno));
-    free(tmp);
+  sp_atomic_file af;
+  sp_status s = sp_atomic_open(path, &af);
+  if (s) return s;
+  if (fwrite(header, 1, hlen, af.f) != hlen || fwrite(data, sizeof(float), count, af.f) != count) {
+    s = sp_fail(SP_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+    sp_atomic_abort(&af);
     return s;
   }
-  mode_t mask = umask(0); /* mkstemp makes 0600; give the file the usual mode */
-  umask(mask);
-  int ok = fchmod(fd, 0666 & ~mask) == 0;
-  FILE *f = fdopen(fd, "wb");
-  if (!f) close(fd);
-  ok = ok && f && fwrite(header, 1, hlen, f) == hlen &&
-       fwrite(data, sizeof(float), count, f) == count && fflush(f) == 0 && fsync(fd) == 0;
-  int err = errno;
-  if (f && fclose(f) != 0 && ok) {
-    ok = 0;
-    err = errno;
-  }
-  if (ok && rename(tmp, path) != 0) {
-    ok = 0;
-    err = errno;
-  }
-  sp_status s = SP_OK;
-  if (!ok) {
-    unlink(tmp);
-    s = sp_fail(SP_ERR_IO, "%s: cannot write: %s", path, strerror(err));
-  }
-  free(tmp);
-  return s;
+  return sp_atomic_commit(&af);
 }

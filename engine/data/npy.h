@@ -35,4 +35,9 @@ sp_status sp_npy_write_file(const char *path, const float *data, int rank,
 
 void sp_npy_free(sp_npy *a);
 
+/* SP_ERR_INPUT "NAME: element I is NaN|inf: inputs must be finite" for the
+ * first non-finite value of a, else SP_OK (an input array: NaN would pass
+ * through the network silently, a fused ReLU mapping it to 0). */
+sp_status sp_npy_check_finite(const sp_npy *a, const char *name);
+
 #endif

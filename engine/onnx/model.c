@@ -11,9 +11,11 @@ static int ends_with(const char *s, const char *suffix) {
   return n >= k && !strcmp(s + n - k, suffix);
 }
 
-static int is_file(const char *path) {
+/* Anything at that path (a directory, FIFO or device too: the ONNX reader
+ * refuses those as files that cannot be read, exit 3, without blocking). */
+static int exists(const char *path) {
   struct stat st;
-  return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+  return stat(path, &st) == 0;
 }
 
 sp_status sp_model_load(const char *model, sp_graph **out) {
@@ -25,7 +27,7 @@ sp_status sp_model_load(const char *model, sp_graph **out) {
     s = sp_onnx_import_file(model, &g);
   } else if (!(s = sp_zoo_parse(model, &spec))) {
     s = sp_zoo_build(&spec, &g);
-  } else if (is_file(model)) { /* not a spec: any existing file is tried as ONNX */
+  } else if (exists(model)) { /* not a spec: any existing file is tried as ONNX */
     sp_clear_error();
     s = sp_onnx_import_file(model, &g);
   }

@@ -6,18 +6,16 @@
 #define _POSIX_C_SOURCE 200809L /* fileno */
 #include "engine/onnx/onnx_import.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "engine/core/file_io.h"
 #include "engine/onnx/onnx_internal.h"
 
 #define MIN_OPSET 9
 #define MAX_OPSET 17
 #define MAX_NESTING 32        /* protobuf messages inside messages */
-#define MAX_FILE_BYTES ((size_t)2 << 30)
 
 typedef struct op_entry {
   const char *type;
@@ -234,24 +232,11 @@ sp_status sp_onnx_import_buffer(const void *data, size_t len, const char *name, 
 
 sp_status sp_onnx_import_file(const char *path, sp_graph **out) {
   *out = NULL;
-  FILE *f = fopen(path, "rb");
-  if (!f) return sp_fail(SP_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-  struct stat st;
-  if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode) || (size_t)st.st_size > MAX_FILE_BYTES) {
-    fclose(f);
-    return sp_fail(SP_ERR_INPUT, "%s: not a regular file of at most 2 GiB", path);
-  }
-  size_t len = (size_t)st.st_size;
-  void *buf = malloc(len ? len : 1);
-  if (!buf) {
-    fclose(f);
-    return sp_fail(SP_ERR_RUNTIME, "%s: out of memory reading %zu bytes", path, len);
-  }
-  size_t got = fread(buf, 1, len, f);
-  int err = ferror(f);
-  fclose(f);
-  sp_status s = (got != len || err) ? sp_fail(SP_ERR_IO, "%s: read error", path)
-                                    : sp_onnx_import_buffer(buf, len, path, out);
+  char *buf;
+  size_t len;
+  sp_status s = sp_file_read_all(path, SP_FILE_CAP_ONNX, "an ONNX model", &buf, &len);
+  if (s) return s;
+  s = sp_onnx_import_buffer(buf, len, path, out);
   free(buf);
   return s;
 }

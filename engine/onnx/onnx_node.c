@@ -18,25 +18,18 @@ const char *onnx_node_label(const onnx_ctx *c, char *buf, size_t size) {
   return buf;
 }
 
-/* Replaces control characters (names in a file are arbitrary bytes) so a
- * message stays on one line. */
-static void printable(char *s) {
-  for (; *s; s++)
-    if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f) *s = '?';
-}
-
 sp_status onnx_err(onnx_ctx *c, const char *fmt, ...) {
   char msg[384], label[128], op[64];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  printable(msg);
+  sp_printable(msg);
   if (!c->node) return sp_fail(SP_ERR_INPUT, "%s: %s", c->file, msg);
   onnx_node_label(c, label, sizeof label);
   snprintf(op, sizeof op, "%s", str(c->node->op_type));
-  printable(label);
-  printable(op);
+  sp_printable(label);
+  sp_printable(op);
   return sp_fail(SP_ERR_INPUT, "%s: node '%s' (%s): %s", c->file, label, op, msg);
 }
 

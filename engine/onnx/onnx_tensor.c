@@ -1,6 +1,7 @@
 /* Decoding ONNX TensorProtos into constant values: float32 for weights, int64
  * for shapes, pads and axes. Sizes are checked against the dims before any
  * copy, so a lying header cannot make us read past the data. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +57,15 @@ sp_status onnx_tensor_decode(onnx_ctx *c, const Onnx__TensorProto *t, const char
     memcpy(data, t->has_raw_data ? (const void *)t->raw_data.data
                  : is_float(type) ? (const void *)t->float_data : (const void *)t->int64_data,
            (size_t)count * elem);
+  if (is_float(type)) { /* NaN would pass through every kernel silently (a fused ReLU maps it to 0) */
+    const float *f = data;
+    for (int64_t i = 0; i < count; i++)
+      if (isnan(f[i])) {
+        free(data);
+        return onnx_err(c, "%s: value %lld is NaN: weights and constants must be numbers", what,
+                        (long long)i);
+      }
+  }
   out->kind = is_float(type) ? ONNX_FLOAT : ONNX_INT;
   out->ndims = (int)t->n_dims;
   if (t->n_dims) memcpy(out->dims, t->dims, t->n_dims * sizeof *t->dims);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "engine/opencl/cl_runtime.h"
+#include "engine/core/file_io.h"
 
 static const char magic[8] = {'S', 'P', 'C', 'L', 'B', 'I', 'N', '\0'};
 
@@ -91,8 +92,8 @@ int sp_cl_cache_load(const char *path, const sp_cl_cache_key *k, void **payload,
   *payload = NULL;
   *size = 0;
   *why = "";
-  FILE *f = fopen(path, "rb");
-  if (!f) return 0;
+  FILE *f;
+  if (sp_file_open_read(path, SP_FILE_CAP_ONNX, "a kernel cache entry", &f, NULL)) return 0;
   char *data = NULL;
   long file_bytes = -1;
   if (fseek(f, 0, SEEK_END) == 0) file_bytes = ftell(f);
@@ -154,21 +155,17 @@ int sp_cl_cache_store(const char *path, const sp_cl_cache_key *k, const void *pa
 
   /* a temp file of our own in the same folder, renamed over the entry, so a
    * reader sees the old entry, no entry, or the whole new one */
-  char tmp[1200];
-  snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-  FILE *f = fopen(tmp, "wb");
-  if (!f) return -1;
+  sp_atomic_file af;
+  if (sp_atomic_open(path, &af)) return -1;
+  FILE *f = af.f;
   int ok = fwrite(&h, sizeof h, 1, f) == 1 &&
            fwrite(k->device, 1, h.device_len, f) == h.device_len &&
            fwrite(k->driver, 1, h.driver_len, f) == h.driver_len &&
            fwrite(k->options, 1, h.options_len, f) == h.options_len &&
            fwrite(payload, 1, size, f) == size;
-  ok = fflush(f) == 0 && ok;
-  ok = fsync(fileno(f)) == 0 && ok;
-  ok = fclose(f) == 0 && ok;
-  if (!ok || rename(tmp, path) != 0) {
-    remove(tmp);
+  if (!ok) {
+    sp_atomic_abort(&af);
     return -1;
   }
-  return 0;
+  return sp_atomic_commit(&af) ? -1 : 0;
 }

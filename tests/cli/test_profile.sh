@@ -143,6 +143,49 @@ for sig in KILL INT; do
   else fail "resume after kill -s $sig: exit $rc, summary '$done2 $total2'"; fi
 done
 
+# 4. kill -9 in the middle of a layer: every case journalled before the kill
+# comes back on --resume (records with the very same times: not measured
+# again); only the case being timed is lost. The journal is gone at the end.
+journal_state() { # the journal's layer, cases and records in its whole lines
+  $py - "$1" <<'EOF' 2>/dev/null || echo "none 0 0"
+import json, sys
+lines = open(sys.argv[1]).read().split("\n")[:-1]   # what follows the last newline is torn
+head = json.loads(lines[0])
+cases = [json.loads(l) for l in lines[1:]]
+print(head["layer"], cases[-1]["cases_done"] if cases else 0, sum(len(c["records"]) for c in cases))
+EOF
+}
+for try in 1 2 3; do
+  out="$tmp/j.json"
+  rm -f "$out" "$out.journal"
+  "$bin" profile "$model" "${full[@]}" --out "$out" >/dev/null 2>&1 &
+  pid=$!
+  for _ in $(seq 600); do
+    [[ -f $out.journal && $(wc -l <"$out.journal") -ge 3 ]] && break
+    sleep 0.02
+  done
+  kill -9 $pid 2>/dev/null
+  { wait $pid; } 2>/dev/null
+  read -r jlayer jcases jrecords <<<"$(journal_state "$out.journal")"
+  [[ $jcases -ge 1 ]] && break
+done
+cp "$out.journal" "$tmp/journal.at_kill" 2>/dev/null
+"$bin" profile "$model" "${full[@]}" --out "$out" --resume >"$tmp/out" 2>"$tmp/err"; rc=$?
+read -r done total _ <<<"$(summary "$out")"
+if [[ $rc -eq 0 && $jcases -ge 1 && $done -eq $total ]] &&
+   grep -qF "layer $jlayer resumed after $jcases cases ($jrecords records)" "$tmp/err"; then ok
+else fail "resume from the journal: exit $rc, journal '$jlayer $jcases $jrecords', $(cat "$tmp/err")"; fi
+if $py - "$tmp/journal.at_kill" "$out" <<'EOF'; then ok; else fail "journalled records not in the resumed profile"; fi
+import json, sys
+lines = open(sys.argv[1]).read().split("\n")[:-1]
+layer = json.loads(lines[0])["layer"]
+key = lambda r: json.dumps(r, sort_keys=True)
+kept = [key(r) for l in lines[1:] for r in json.loads(l)["records"]]
+final = {key(r) for r in json.load(open(sys.argv[2]))["records"] if r["layer"] == layer}
+assert kept and all(k in final for k in kept), (len(kept), len(final))
+EOF
+[[ ! -e $out.journal ]] && ok || fail "the journal was left after the profile completed"
+
 # a device variant that does not build is a failed record, never fatal
 if "$bin" devices | grep -q "^device 0 ("; then
   SP_OPENCL_OPTIONS=-DSP_CL_FAIL_BUILD SP_CACHE_DIR="$tmp/cache-fail" "$bin" profile "$model" \

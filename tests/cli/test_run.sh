@@ -143,6 +143,11 @@ edit "$tmp/dev.json" 'p["device"]["fingerprint"] = "0123456789abcdef"'
 expect_usage_error_of run "$tmp/dev.json"
 grep -q "device.fingerprint" "$tmp/err" && ok || fail "other machine: $(cat "$tmp/err")"
 run_ok "--force on another machine" "$tmp/dev.json" --force --repeat 2
+# another machine and a variant this one lacks (an AVX-512 plan on AVX2):
+# the fingerprint is the cause, named first
+edit "$tmp/devvar.json" 'p["device"]["fingerprint"] = "0123456789abcdef"; p["layers"][1]["variant"] = "conv2d__ternary_1x1_avx512_only"'
+expect_usage_error_of run "$tmp/devvar.json"
+grep -q "device.fingerprint" "$tmp/err" && ok || fail "other machine, missing variant: $(cat "$tmp/err")"
 edit "$tmp/var.json" 'p["layers"][1]["variant"] = "conv2d__winograd_opencl_magic"; p["layers"][1]["device"] = "device:0"'
 expect_usage_error_of run "$tmp/var.json"
 grep -q "layer $($py -c "import json; print(json.load(open('$tmp/plan.json'))['layers'][1]['name'])"): variant conv2d__winograd_opencl_magic is not in this build" "$tmp/err" &&

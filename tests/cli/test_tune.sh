@@ -78,4 +78,12 @@ if [[ $rc -eq 0 && $(grep -c "ignoring the tuning cache .*not valid JSON" "$tmp/
    $py -c 'import json,sys; json.load(open(sys.argv[1]))' "$cache"; then ok
 else fail "corrupt cache: exit $rc, $(cat "$tmp/err")"; fi
 
+# a cache that cannot be written (its folder would be under a file): exit 3
+# with one line before any search (nothing on stdout, not even the header)
+printf 'a file' >"$tmp/notdir"
+SP_CACHE_DIR="$tmp/notdir/cache" on_pocl "$bin" tune "$model" --device 0 --layer $layer --budget 50 \
+  --variant conv2d__depthwise_opencl >"$tmp/out" 2>"$tmp/err"; rc=$?
+if [[ $rc -eq 3 && $(wc -l <"$tmp/err") -eq 1 && ! -s $tmp/out ]] && grep -q "notdir/cache" "$tmp/err"; then ok
+else fail "unwritable cache: exit $rc, $(cat "$tmp/out" "$tmp/err")"; fi
+
 finish test_tune

@@ -147,6 +147,11 @@ static void check_bad_files(const sp_graph *g) {
              "layers[0].compression: 'quantise'");
   expect_bad(good, "\"rate\":0.5", "\"rate\":1.5", "layers[0].rate");
   expect_bad(good, "\"rate\":0.5", "\"rate\":null", "layers[0].rate");
+  expect_bad(good, "\"rate\":0.5", "\"rate\":1", "layers[0].rate: 1 is not a pruning rate in [0, 1)");
+  /* a string read from the file with a newline and an escape in it: the
+   * message stays one line (expect_bad checks) */
+  expect_bad(good, "\"source\": \"measured\"", "\"source\": \"x\\nok\\u001b[1m\"",
+             "source: 'x?ok?[1m'");
   expect_bad(good, "\"loss\":0.26", "\"loss\":-1", "layers[0].loss");
   expect_bad(good, "\"layer\":\"conv1\"", "\"layer\":\"\"", "layers[0].layer");
   expect_bad(good, "\"keep\":0.5", "\"keep\":0", "groups[0].keep");

@@ -156,8 +156,80 @@ static void check_missing_file(void) {
   CHECK(sp_onnx_import_buffer("", 0, "empty.onnx", &g) == SP_ERR_INPUT);
 }
 
+/* Reads a protobuf varint at *p (below end); -1 past the end. */
+static long long varint(const unsigned char **p, const unsigned char *end) {
+  long long v = 0;
+  for (int shift = 0; *p < end && shift < 63; shift += 7) {
+    unsigned char b = *(*p)++;
+    v |= (long long)(b & 0x7f) << shift;
+    if (!(b & 0x80)) return v;
+  }
+  return -1;
+}
+
+/* The first length-delimited field along `path` (field numbers, outermost
+ * first) in the message [p, end): its bytes and length, or NULL. */
+static unsigned char *find_field(unsigned char *p, unsigned char *end, const int *path, int depth,
+                                 size_t *len) {
+  while (p < end) {
+    long long key = varint((const unsigned char **)&p, end);
+    if (key < 0) return NULL;
+    int wire = (int)(key & 7), field = (int)(key >> 3);
+    if (wire == 0) {
+      if (varint((const unsigned char **)&p, end) < 0) return NULL;
+    } else if (wire == 1 || wire == 5) {
+      p += wire == 1 ? 8 : 4;
+    } else if (wire == 2) {
+      long long n = varint((const unsigned char **)&p, end);
+      if (n < 0 || n > end - p) return NULL;
+      if (field == path[0]) {
+        if (depth == 1) {
+          *len = (size_t)n;
+          return p;
+        }
+        unsigned char *hit = find_field(p, p + n, path + 1, depth - 1, len);
+        if (hit) return hit;
+      }
+      p += n;
+    } else {
+      return NULL;
+    }
+  }
+  return NULL;
+}
+
+/* A NaN in a weight is refused (it would pass silently through the
+ * network: a fused ReLU maps it to 0), naming the tensor. */
+static void check_nan_weight(void) {
+  char path[1024];
+  data_path(path, sizeof path, "stem_o9.onnx");
+  size_t len = 0;
+  unsigned char *buf = read_all(path, &len);
+  CHECK(buf != NULL);
+  if (!buf) return;
+  static const int raw_data[] = {7, 5, 9}; /* ModelProto.graph.initializer.raw_data */
+  size_t n = 0;
+  unsigned char *raw = find_field(buf, buf + len, raw_data, 3, &n);
+  CHECK_MSG(raw && n >= 4, "no initializer raw_data in %s", path);
+  sp_graph *g = NULL;
+  CHECK(sp_onnx_import_buffer(buf, len, "nan.onnx", &g) == SP_OK); /* unpatched: imports */
+  sp_graph_free(g);
+  g = NULL;
+  if (raw && n >= 4) {
+    static const unsigned char nan_le[4] = {0x00, 0x00, 0xc0, 0x7f};
+    memcpy(raw + 4 * (n / 8), nan_le, 4);
+    sp_status s = sp_onnx_import_buffer(buf, len, "nan.onnx", &g);
+    CHECK_MSG(s == SP_ERR_INPUT && !g && strstr(sp_last_error(), "is NaN") &&
+                  one_line_about(sp_last_error(), "nan.onnx"),
+              "status %d: %s", s, sp_last_error());
+  }
+  sp_graph_free(g);
+  free(buf);
+}
+
 int main(void) {
   check_bad_fixtures();
+  check_nan_weight();
   check_truncations();
   check_random_bytes();
   check_deep_nesting();
