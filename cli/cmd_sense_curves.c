@@ -1,21 +1,16 @@
 /* stackplan sense --curves DIR: accuracy of the whole model vs each kind
  * of compression, as DIR/<model>_curves.csv and, through a generated gnuplot
  * script, DIR/<model>_curves.png. */
-#define _POSIX_C_SOURCE 200809L /* posix_spawnp */
-#include <errno.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include "cli/cli.h"
 #include "engine/core/file_io.h"
 #include "accuracy/sense_curves.h"
 #include "engine/core/timer.h"
+#include "results/plot.h"
 #include "cli/cmd_sense.h"
-
-extern char **environ;
 
 static const char *const kind_names[] = {"prune", "ternary", "keep"};
 
@@ -90,19 +85,6 @@ static void script_body(FILE *f, const void *ctx) {
           c->csv);
 }
 
-/* Runs `gnuplot script`; 0 when it made the PNG, -1 when there is no
- * gnuplot, else its exit status. */
-static int run_gnuplot(const char *script) {
-  char *argv[] = {"gnuplot", (char *)script, NULL};
-  pid_t pid;
-  int err = posix_spawnp(&pid, "gnuplot", NULL, NULL, argv, environ);
-  if (err) return -1;
-  int status = 0;
-  if (waitpid(pid, &status, 0) < 0) return 1;
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 127) return -1; /* not found by the child */
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
-}
-
 static void print_points(const sp_sense_point *points, const sp_sense_score *base) {
   printf("baseline: accuracy %.2f%%, loss %.4f\n", sp_sense_accuracy(base), sp_sense_loss(base));
   printf("%-8s %6s %9s %9s %9s %12s\n", "curve", "rate", "accuracy", "loss", "sparsity",
@@ -144,9 +126,12 @@ int sp_sense_run_curves(const sense_args *args, const sp_graph *g, const sp_sens
   if ((s = write_file(csv, csv_body, &c)) || (s = write_file(script, script_body, &c)))
     return sp_cli_fail(SENSE_CMD, s);
   printf("curves: %s\n", csv);
-  int rc = run_gnuplot(script);
+  char first[256];
+  int rc = sp_plot_run_gnuplot(script, first, sizeof first);
   if (rc < 0) printf("note: gnuplot not found, %s not drawn (install gnuplot-nox)\n", png);
-  else if (rc) return sp_cli_error(SENSE_CMD, 1, "gnuplot failed on %s (exit %d)", script, rc);
+  else if (rc)
+    return sp_cli_error(SENSE_CMD, 1, "gnuplot failed on %s (exit %d)%s%s", script, rc,
+                        first[0] ? ": " : "", first);
   else printf("plot: %s (gnuplot script %s)\n", png, script);
   return 0;
 }

@@ -1,16 +1,55 @@
 /* gnuplot plots (plot.h). */
-#define _POSIX_C_SOURCE 200809L /* popen */
+#define _POSIX_C_SOURCE 200809L /* posix_spawnp */
 #include "results/plot.h"
 
-#include "engine/core/file_io.h"
-
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include "engine/core/file_io.h"
+
+extern char **environ;
 
 int sp_plot_have_gnuplot(void) {
   return system("command -v gnuplot >/dev/null 2>&1") == 0;
+}
+
+int sp_plot_run_gnuplot(const char *script, char *first, size_t cap) {
+  if (first && cap) first[0] = 0;
+  int out[2];
+  if (pipe(out)) return 1;
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, out[1], 2);
+  posix_spawn_file_actions_addclose(&fa, out[0]);
+  char *argv[] = {"gnuplot", (char *)script, NULL};
+  pid_t pid;
+  int err = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  close(out[1]);
+  if (err) {
+    close(out[0]);
+    return -1;
+  }
+  /* drain the pipe (gnuplot must never block on it), keep the first line */
+  char buf[512];
+  size_t kept = 0;
+  int line_done = !first || !cap;
+  ssize_t got;
+  while ((got = read(out[0], buf, sizeof buf)) > 0)
+    for (ssize_t i = 0; i < got && !line_done; i++) {
+      if (buf[i] == '\n') line_done = kept > 0; /* leading blank lines are skipped */
+      else if (kept + 1 < cap) first[kept++] = buf[i], first[kept] = 0;
+    }
+  close(out[0]);
+  int status = 0;
+  if (waitpid(pid, &status, 0) < 0) return 1;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 127) return -1; /* not found by the child */
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
 /* gnuplot strings are double-quoted: refuse what would need escaping */
@@ -71,20 +110,10 @@ sp_status sp_plot_pareto(const char *png, const char *title, const sp_plot_point
   const char *tmp = af.tmp;
   st = write_script(script, data, tmp, title, n);
   if (!st) {
-    size_t clen = strlen(script) + 64;
-    char *cmd = malloc(clen);
-    if (!cmd) st = sp_fail(SP_ERR_RUNTIME, "out of memory plotting %s", png);
-    else {
-      snprintf(cmd, clen, "gnuplot '%s' 2>&1", script); /* no single quote in the path: checked */
-      FILE *p = popen(cmd, "r");
-      char line[512], first[512] = "";
-      while (p && fgets(line, sizeof line, p))
-        if (!first[0]) snprintf(first, sizeof first, "%s", line);
-      int rc = p ? pclose(p) : -1;
-      first[strcspn(first, "\n")] = 0;
-      if (rc != 0) st = sp_fail(SP_ERR_IO, "%s: gnuplot failed%s%s", png, first[0] ? ": " : "", first);
-      free(cmd);
-    }
+    char first[256];
+    int rc = sp_plot_run_gnuplot(script, first, sizeof first);
+    if (rc) st = sp_fail(SP_ERR_IO, "%s: gnuplot %s%s%s", png, rc < 0 ? "not found" : "failed",
+                         first[0] ? ": " : "", first);
   }
   if (st) sp_atomic_abort(&af);
   else st = sp_atomic_commit(&af);

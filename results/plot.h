@@ -3,10 +3,18 @@
 #ifndef SP_RESULTS_PLOT_H
 #define SP_RESULTS_PLOT_H
 
+#include <stddef.h>
+
 #include "engine/core/status.h"
 
 /* Whether a gnuplot binary is on PATH. */
 int sp_plot_have_gnuplot(void);
+
+/* The one gnuplot runner: runs `gnuplot script` (no shell), its output
+ * collected; the first line of it goes to `first` (cap bytes, may be NULL).
+ * Returns 0 when gnuplot succeeded, -1 when there is no gnuplot to run, else
+ * its exit status (1 when it died of a signal). */
+int sp_plot_run_gnuplot(const char *script, char *first, size_t cap);
 
 /* One point of a Pareto front: x = latency (ms), y = accuracy (%), colour =
  * memory (MB). */
