@@ -1,7 +1,7 @@
-#define _POSIX_C_SOURCE 200809L /* mkdtemp */
 /* The one gnuplot runner (results/plot.h): success, a failing script with
  * its first line of output, and a Pareto plot written atomically. Skipped
  * (77) where gnuplot is not installed. */
+#define _POSIX_C_SOURCE 200809L /* mkdtemp */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
