@@ -124,6 +124,10 @@ if "$bin" plan --profile "$tmp/p.json" --accuracy "$tmp/a.json" --min-accuracy "
 last=$(sed -n 's/^verify round [0-9]*: .* measured \([0-9.]*\)% on calib.*/\1/p' "$tmp/out" | tail -1)
 grep -q "^verified in [0-9]* round" "$tmp/out" && $py -c "import sys; sys.exit(0 if float('${last:-0}') >= $goal else 1)" &&
   ok || fail "verify: last round ${last} under $goal: $(grep verif "$tmp/out")"
+# it holds by the lower end of its 95% interval, not the point (issue #21)
+lower=$(sed -n 's/^verify round [0-9]*: .*95% interval \[\([0-9.]*\), [0-9.]*\]), holds$/\1/p' "$tmp/out" | tail -1)
+$py -c "import sys; sys.exit(0 if float('${lower:-0}') >= $goal else 1)" && ok ||
+  fail "verify: no holding round with its interval's lower end over $goal: $(grep verif "$tmp/out")"
 [[ -s $tmp/v.json ]] && ok || fail "verify: no plan written"
 expect_usage_error_of plan --profile "$tmp/p.json" --accuracy "$tmp/a.json" --verify
 expect_usage_error_of plan --profile "$tmp/p.json" --accuracy "$tmp/a.json" --limit 5
