@@ -39,6 +39,27 @@ double sp_accuracy_drop(const sp_accuracy *a, double accuracy) {
   return drop > 0 ? drop : 0;
 }
 
+void sp_accuracy_wilson(double accuracy, int n, double *lo, double *hi) {
+  if (n < 1) {
+    *lo = 0, *hi = 100;
+    return;
+  }
+  const double z = 1.959963984540054, z2 = z * z;
+  double p = fmin(fmax(accuracy / 100, 0), 1), d = 1 + z2 / n;
+  double center = (p + z2 / (2.0 * n)) / d, half = z / d * sqrt(p * (1 - p) / n + z2 / (4.0 * n * n));
+  *lo = 100 * fmax(center - half, 0);
+  *hi = 100 * fmin(center + half, 1);
+}
+
+sp_accuracy_uncertainty sp_accuracy_uncertainty_of(double accuracy, int n, double baseline) {
+  sp_accuracy_uncertainty u = {.images = n, .baseline = baseline};
+  double lo, hi;
+  sp_accuracy_wilson(accuracy, n, &lo, &hi);
+  u.drop_lo = baseline - hi;
+  u.drop_hi = baseline - lo;
+  return u;
+}
+
 static int same_rate(double a, double b) { return fabs(a - b) <= 1e-9; }
 
 const sp_accuracy_layer *sp_accuracy_find_layer(const sp_accuracy *a, const char *layer,

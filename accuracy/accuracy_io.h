@@ -12,12 +12,27 @@
 #define SP_ACCURACY_FORMAT "stackplan-accuracy"
 #define SP_ACCURACY_VERSION 1
 
+/* How sure a measured accuracy is (optional in files: old ones read with
+ * the defaults). An entry scored on `images` images (the first of the
+ * split; the file's data.images by default), where the uncompressed model
+ * scored `baseline` (the file's baseline by default). Its drop is
+ * baseline - accuracy; [drop_lo, drop_hi] is its 95% interval in pp: the
+ * Wilson score interval of the entry's accuracy as a binomial proportion of
+ * `images`, the baseline on the same images taken as exact
+ * (sp_accuracy_wilson). */
+typedef struct sp_accuracy_uncertainty {
+  int images;
+  double baseline;
+  double drop_lo, drop_hi;
+} sp_accuracy_uncertainty;
+
 /* One conv/fc layer compressed alone by weight pruning or ternary. */
 typedef struct sp_accuracy_layer {
   char layer[SP_NAME_MAX];
   sp_compress_kind kind;     /* SP_COMPRESS_PRUNE or SP_COMPRESS_TERNARY */
   double rate;               /* sparsity s, or threshold factor t */
   double accuracy, loss;     /* percent; mean cross-entropy (INFINITY: overflowed) */
+  sp_accuracy_uncertainty u;
 } sp_accuracy_layer;
 
 /* One channel group pruned alone to keep fraction k. */
@@ -30,6 +45,7 @@ typedef struct sp_accuracy_group {
   double keep;
   int channels_kept;         /* sp_channel_keep_count(channels, keep) */
   double accuracy, loss;
+  sp_accuracy_uncertainty u;
 } sp_accuracy_group;
 
 typedef struct sp_accuracy {
@@ -77,6 +93,14 @@ sp_status sp_accuracy_check(const sp_accuracy *a, const char *path, const sp_gra
  * percentage points, clamped at 0 (an option that happens to score above
  * the baseline costs nothing; the planner's additive model never gains). */
 double sp_accuracy_drop(const sp_accuracy *a, double accuracy);
+
+/* The 95% Wilson score interval [lo, hi] (percent) of an accuracy of
+ * `accuracy` percent measured on n images (n >= 1; n < 1: [0, 100]). */
+void sp_accuracy_wilson(double accuracy, int n, double *lo, double *hi);
+
+/* An entry's uncertainty measured on n images where the baseline scored
+ * `baseline`: the drop interval of its accuracy (sp_accuracy_uncertainty). */
+sp_accuracy_uncertainty sp_accuracy_uncertainty_of(double accuracy, int n, double baseline);
 
 /* The entry of that layer, kind and rate (rates equal within 1e-9), or NULL. */
 const sp_accuracy_layer *sp_accuracy_find_layer(const sp_accuracy *a, const char *layer,

@@ -129,7 +129,29 @@ static sp_status read_data(ctx *c, const cJSON *root, sp_accuracy *a) {
   return s;
 }
 
-static sp_status read_layer(ctx *c, const cJSON *o, sp_accuracy_layer *l) {
+/* The optional uncertainty fields (accuracy_io.h), defaults from the file;
+ * a given drop_interval must hold the entry's drop. */
+static sp_status read_uncertainty(ctx *c, const cJSON *o, const sp_accuracy *a, double accuracy,
+                                  sp_accuracy_uncertainty *u) {
+  sp_status s = SP_OK;
+  int n = a->images;
+  double base = a->accuracy;
+  if (cJSON_HasObjectItem(o, "images")) s = integer(c, o, "images", 1, 1 << 30, &n);
+  if (!s && cJSON_HasObjectItem(o, "baseline")) s = number(c, o, "baseline", 0, 100, &base);
+  if (s) return s;
+  *u = sp_accuracy_uncertainty_of(accuracy, n, base);
+  const cJSON *iv = cJSON_GetObjectItemCaseSensitive(o, "drop_interval");
+  if (!iv) return SP_OK;
+  const cJSON *lo = cJSON_GetArrayItem(iv, 0), *hi = cJSON_GetArrayItem(iv, 1);
+  double drop = base - accuracy;
+  if (!cJSON_IsArray(iv) || cJSON_GetArraySize(iv) != 2 || !cJSON_IsNumber(lo) || !cJSON_IsNumber(hi) ||
+      !(lo->valuedouble <= drop + 1e-3 && drop <= hi->valuedouble + 1e-3))
+    return bad(c, "drop_interval", "expected [lo, hi] around the drop %g", drop);
+  u->drop_lo = lo->valuedouble, u->drop_hi = hi->valuedouble;
+  return SP_OK;
+}
+
+static sp_status read_layer(ctx *c, const cJSON *o, const sp_accuracy *a, sp_accuracy_layer *l) {
   char kind[16];
   sp_status s = cJSON_IsObject(o) ? SP_OK : bad(c, "", "expected an object");
   if (!s) s = string(c, o, "layer", l->layer, sizeof l->layer);
@@ -145,10 +167,11 @@ static sp_status read_layer(ctx *c, const cJSON *o, sp_accuracy_layer *l) {
   if (!s && l->kind == SP_COMPRESS_TERNARY) s = number(c, o, "rate", DBL_MIN, 1e6, &l->rate);
   if (!s) s = number(c, o, "accuracy", 0, 100, &l->accuracy);
   if (!s) s = loss(c, o, &l->loss);
+  if (!s) s = read_uncertainty(c, o, a, l->accuracy, &l->u);
   return s;
 }
 
-static sp_status read_group(ctx *c, const cJSON *o, sp_accuracy_group *gr) {
+static sp_status read_group(ctx *c, const cJSON *o, const sp_accuracy *a, sp_accuracy_group *gr) {
   const cJSON *layers, *item;
   sp_status s = cJSON_IsObject(o) ? SP_OK : bad(c, "", "expected an object");
   if (!s) s = string(c, o, "group", gr->group, sizeof gr->group);
@@ -167,6 +190,7 @@ static sp_status read_group(ctx *c, const cJSON *o, sp_accuracy_group *gr) {
   if (!s) s = integer(c, o, "channels_kept", 1, 1 << 30, &gr->channels_kept);
   if (!s) s = number(c, o, "accuracy", 0, 100, &gr->accuracy);
   if (!s) s = loss(c, o, &gr->loss);
+  if (!s) s = read_uncertainty(c, o, a, gr->accuracy, &gr->u);
   return s;
 }
 
@@ -182,11 +206,11 @@ static sp_status read_entries(ctx *c, const cJSON *root, sp_accuracy *a) {
   if (!a->layers || !a->groups) return sp_fail(SP_ERR_RUNTIME, "%s: out of memory", c->file);
   cJSON_ArrayForEach(item, layers) {
     snprintf(c->where, sizeof c->where, "layers[%d]", a->n_layers);
-    if ((s = read_layer(c, item, &a->layers[a->n_layers++]))) return s;
+    if ((s = read_layer(c, item, a, &a->layers[a->n_layers++]))) return s;
   }
   cJSON_ArrayForEach(item, groups) {
     snprintf(c->where, sizeof c->where, "groups[%d]", a->n_groups);
-    if ((s = read_group(c, item, &a->groups[a->n_groups++]))) return s;
+    if ((s = read_group(c, item, a, &a->groups[a->n_groups++]))) return s;
   }
   return SP_OK;
 }

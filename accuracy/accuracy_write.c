@@ -14,17 +14,32 @@
 
 /* cJSON writes a non-finite number as null, which is what the format says
  * for an overflowed loss. */
-static cJSON *layer_json(const sp_accuracy_layer *l) {
+/* The optional uncertainty fields of a measured entry (u->images > 0):
+ * images and baseline where they differ from the file's, and the drop
+ * interval. */
+static void add_uncertainty(cJSON *o, const sp_accuracy *a, const sp_accuracy_uncertainty *u) {
+  if (u->images > 0 && u->images != a->images) {
+    cJSON_AddNumberToObject(o, "images", u->images);
+    cJSON_AddNumberToObject(o, "baseline", u->baseline);
+  }
+  if (u->images > 0 && isfinite(u->drop_lo) && isfinite(u->drop_hi)) {
+    double v[2] = {round(u->drop_lo * 1e4) / 1e4, round(u->drop_hi * 1e4) / 1e4};
+    cJSON_AddItemToObject(o, "drop_interval", cJSON_CreateDoubleArray(v, 2));
+  }
+}
+
+static cJSON *layer_json(const sp_accuracy *a, const sp_accuracy_layer *l) {
   cJSON *o = cJSON_CreateObject();
   cJSON_AddStringToObject(o, "layer", l->layer);
   cJSON_AddStringToObject(o, "compression", l->kind == SP_COMPRESS_PRUNE ? "prune" : "ternary");
   cJSON_AddNumberToObject(o, "rate", l->rate);
   cJSON_AddNumberToObject(o, "accuracy", l->accuracy);
   cJSON_AddNumberToObject(o, "loss", l->loss);
+  add_uncertainty(o, a, &l->u);
   return o;
 }
 
-static cJSON *group_json(const sp_accuracy_group *gr) {
+static cJSON *group_json(const sp_accuracy *a, const sp_accuracy_group *gr) {
   cJSON *o = cJSON_CreateObject();
   cJSON_AddStringToObject(o, "group", gr->group);
   cJSON *layers = cJSON_AddArrayToObject(o, "layers");
@@ -34,6 +49,7 @@ static cJSON *group_json(const sp_accuracy_group *gr) {
   cJSON_AddNumberToObject(o, "channels_kept", gr->channels_kept);
   cJSON_AddNumberToObject(o, "accuracy", gr->accuracy);
   cJSON_AddNumberToObject(o, "loss", gr->loss);
+  add_uncertainty(o, a, &gr->u);
   return o;
 }
 
@@ -65,10 +81,10 @@ static int write_body(FILE *f, const sp_accuracy *a) {
            put(f, ",\n  \"baseline\": ", base);
   fprintf(f, ",\n  \"source\": \"%s\",\n  \"layers\": [", a->source);
   for (int i = 0; ok && i < a->n_layers; i++)
-    ok = put(f, i ? ",\n    " : "\n    ", layer_json(&a->layers[i]));
+    ok = put(f, i ? ",\n    " : "\n    ", layer_json(a, &a->layers[i]));
   fprintf(f, "%s],\n  \"groups\": [", a->n_layers ? "\n  " : "");
   for (int i = 0; ok && i < a->n_groups; i++)
-    ok = put(f, i ? ",\n    " : "\n    ", group_json(&a->groups[i]));
+    ok = put(f, i ? ",\n    " : "\n    ", group_json(a, &a->groups[i]));
   fprintf(f, "%s]\n}\n", a->n_groups ? "\n  " : "");
   return ok;
 }

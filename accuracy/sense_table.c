@@ -121,10 +121,12 @@ sp_status sp_sense_measure(const sp_graph *g, const char *model, const sp_sense_
     for (int i = 0; i < out->n_layers; i++) {
       out->layers[i].accuracy = sp_sense_accuracy(&scores[i]);
       out->layers[i].loss = sp_sense_loss(&scores[i]);
+      out->layers[i].u = sp_accuracy_uncertainty_of(out->layers[i].accuracy, data->count, out->accuracy);
     }
     for (int i = 0; i < out->n_groups; i++) {
       out->groups[i].accuracy = sp_sense_accuracy(&scores[out->n_layers + i]);
       out->groups[i].loss = sp_sense_loss(&scores[out->n_layers + i]);
+      out->groups[i].u = sp_accuracy_uncertainty_of(out->groups[i].accuracy, data->count, out->accuracy);
     }
   }
   free(specs);
@@ -132,5 +134,64 @@ sp_status sp_sense_measure(const sp_graph *g, const char *model, const sp_sense_
   free(scores);
   sp_channel_groups_free(&cg);
   if (s) sp_accuracy_free(out);
+  return s;
+}
+
+/* Entry i of a (layers first, then groups): its uncertainty and its spec. */
+static sp_accuracy_uncertainty *entry(sp_accuracy *a, int i, char *spec, size_t size) {
+  if (i < a->n_layers) {
+    sp_accuracy_layer *l = &a->layers[i];
+    snprintf(spec, size, "%s:%s=%.15g", l->kind == SP_COMPRESS_PRUNE ? "prune" : "ternary", l->layer, l->rate);
+    return &l->u;
+  }
+  sp_accuracy_group *gr = &a->groups[i - a->n_layers];
+  snprintf(spec, size, "keep:%s=%.15g", gr->group, gr->keep);
+  return &gr->u;
+}
+
+sp_status sp_sense_refine(const sp_graph *g, const sp_sense_data *data, double budget,
+                          const sp_sense_options *opt, sp_accuracy *a, int *refined) {
+  int n = a->n_layers + a->n_groups;
+  char(*specs)[SPEC_MAX] = calloc((size_t)n + 1, sizeof *specs);
+  const char **spec_ptr = calloc((size_t)n + 1, sizeof *spec_ptr);
+  int *which = calloc((size_t)n + 1, sizeof *which);
+  sp_sense_score *scores = calloc((size_t)n + 1, sizeof *scores);
+  sp_status s = specs && spec_ptr && which && scores ? SP_OK : sp_fail(SP_ERR_RUNTIME, "out of memory");
+  if (refined) *refined = 0;
+  for (int round = 0; !s; round++) {
+    /* the straddling entries, re-measured on twice the images of the
+     * fewest among them (at most the whole split) */
+    int m = 0, images = data->count;
+    for (int i = 0; i < n; i++) {
+      char spec[SPEC_MAX];
+      sp_accuracy_uncertainty *u = entry(a, i, spec, sizeof spec);
+      if (u->drop_lo < budget && budget < u->drop_hi && u->images < data->count) {
+        which[m++] = i;
+        if (2 * u->images < images) images = 2 * u->images;
+      }
+    }
+    if (!m) break;
+    for (int j = 0; j < m; j++) {
+      entry(a, which[j], specs[j], SPEC_MAX);
+      spec_ptr[j] = specs[j];
+    }
+    sp_sense_score base = {0};
+    s = sp_sense_evaluate(g, data->inputs, data->labels, images, spec_ptr, m, opt, &base, scores);
+    for (int j = 0; j < m && !s; j++) {
+      char spec[SPEC_MAX];
+      int i = which[j];
+      sp_accuracy_uncertainty *u = entry(a, i, spec, sizeof spec);
+      if (u->images >= images) continue; /* measured on as many already */
+      double acc = sp_sense_accuracy(&scores[j]), loss = sp_sense_loss(&scores[j]);
+      if (i < a->n_layers) a->layers[i].accuracy = acc, a->layers[i].loss = loss;
+      else a->groups[i - a->n_layers].accuracy = acc, a->groups[i - a->n_layers].loss = loss;
+      *u = sp_accuracy_uncertainty_of(acc, images, sp_sense_accuracy(&base));
+      if (refined) ++*refined;
+    }
+  }
+  free(specs);
+  free(spec_ptr);
+  free(which);
+  free(scores);
   return s;
 }

@@ -19,6 +19,17 @@ sp_status sp_sense_measure(const sp_graph *g, const char *model, const sp_sense_
                            const sp_sense_grid *grid, const sp_sense_options *opt,
                            sp_accuracy *out);
 
+/* Where a measured drop's 95% interval straddles `budget` (pp: the drop a
+ * plan may spend, e.g. baseline - the accuracy bound), one measurement
+ * cannot say on which side it lies: re-measures those entries of a (made by
+ * sp_sense_measure on the first images of data) on twice as many of data's
+ * images, with the baseline on the same images, until no interval straddles
+ * or the entries use all of data->count. Entries record the images and the
+ * baseline they were measured with (sp_accuracy_uncertainty); *refined (if
+ * not NULL) counts the re-measurements. Errors as sp_sense_evaluate's. */
+sp_status sp_sense_refine(const sp_graph *g, const sp_sense_data *data, double budget,
+                          const sp_sense_options *opt, sp_accuracy *a, int *refined);
+
 /* The current UTC time as ISO 8601 ("2024-05-01T12:00:00Z"). */
 void sp_sense_now(char out[32]);
 

@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "cli/plan_report.h"
 #include "profiler/device_info.h"
+#include "profiler/rss.h"
 #include "results/plan_measure.h"
 
 static const char usage_text[] =
@@ -87,11 +88,15 @@ int sp_cmd_run(int argc, char **argv) {
   /* the machine first: on another one, a variant may be missing too, and
    * the fingerprint says why */
   if (!s) s = sp_plan_check_machine(&f, o.plan, sp_plan_file_device(&f), o.force);
-  if (!s) s = sp_plan_exec_build(&f, o.plan, o.model, o.force, &x);
+  /* then the data: the measured memory is what the process gains from
+   * loading the plan's model on (issue #21) */
   if (!s && o.data)
     s = sp_fmnist_load(sp_fmnist_dir(), strcmp(o.split, "calib") ? SP_FMNIST_TEST : SP_FMNIST_CALIB, o.limit, &d);
+  long rss_baseline = sp_rss_current_bytes();
+  if (!s) s = sp_plan_exec_build(&f, o.plan, o.model, o.force, &x);
   sp_plan_measure_options mo = {.repeat = o.repeat, .warmup = 3, .data = o.data ? &d : NULL,
-                                .reference = !o.no_reference, .settle_seconds = o.settle};
+                                .reference = !o.no_reference, .rss_baseline = rss_baseline > 0 ? rss_baseline : 0,
+                                .settle_seconds = o.settle};
   if (!s) s = sp_plan_measure(&f, &x, &mo, &m);
   if (s) rc = sp_cli_fail("run", s);
   else {

@@ -16,7 +16,7 @@
 
 static const char usage_text[] =
     "usage: stackplan sense MODEL --data fashion-mnist [--split calib|test] [--limit N]\n"
-    "                             [--out FILE] [--quick] [--threads T] [--batch N]\n"
+    "                             [--out FILE] [--quick] [--budget PP] [--threads T] [--batch N]\n"
     "                             [--parallel batches|kernels]\n"
     "       stackplan sense MODEL --data fashion-mnist --curves DIR [options]\n"
     "       stackplan sense MODEL --data fashion-mnist --additivity N --accuracy FILE\n"
@@ -38,6 +38,9 @@ static const char usage_text[] =
     "  --split S         calib (default) or test\n"
     "  --limit N         only the first N images of the split\n"
     "  --out FILE        write the accuracy file (through a temp file and a rename)\n"
+    "  --budget PP       where an entry's drop interval (95%, Wilson) straddles PP\n"
+    "                    (the drop a plan may spend), measure it again on twice the\n"
+    "                    images, up to the whole split (with --limit: start there)\n"
     "  --quick           a smaller grid: s in {0.5, 0.9}, t = 0.7, k = 0.5\n"
     "  --threads T       threads (default: the number of cores)\n"
     "  --batch N         images per kernel call (default 64)\n"
@@ -62,14 +65,14 @@ static const char usage_text[] =
     "Exit codes: 0 ok, 1 runtime failure, 2 bad input or usage, 3 file I/O error.\n";
 
 enum { OPT_QUICK = 256, OPT_PARALLEL, OPT_CURVES, OPT_ADDITIVITY, OPT_ACCURACY, OPT_CSV,
-       OPT_SEED, OPT_MAX_DROP, OPT_CHECK, OPT_IDENTIFY };
+       OPT_SEED, OPT_MAX_DROP, OPT_CHECK, OPT_IDENTIFY, OPT_BUDGET };
 
-/* A drop limit in percentage points: a number in [0, 100]. */
-static int parse_drop(const char *text, double *out) {
+/* A drop in percentage points for `option`: a number in [0, 100]. */
+static int parse_drop(const char *option, const char *text, double *out) {
   char *end = NULL;
   double v = strtod(text, &end);
   if (end == text || *end || !(v >= 0 && v <= 100))
-    return sp_cli_error(SENSE_CMD, 2, "--max-drop expects points in [0, 100], got '%s'", text);
+    return sp_cli_error(SENSE_CMD, 2, "%s expects points in [0, 100], got '%s'", option, text);
   *out = v;
   return 0;
 }
@@ -98,7 +101,8 @@ static int parse_option(int c, sense_args *a) {
     case OPT_ACCURACY: a->accuracy = optarg; return 0;
     case OPT_CSV: a->csv = optarg; return 0;
     case OPT_SEED: return sp_cli_parse_int(SENSE_CMD, "--seed", optarg, 0, 1 << 30, &a->seed) ? 0 : 2;
-    case OPT_MAX_DROP: return parse_drop(optarg, &a->max_drop);
+    case OPT_MAX_DROP: return parse_drop("--max-drop", optarg, &a->max_drop);
+    case OPT_BUDGET: return parse_drop("--budget", optarg, &a->budget);
     case OPT_CHECK: a->check = optarg; return 0;
     case OPT_IDENTIFY: a->identify = 1; return 0;
     default: return sp_cli_error(SENSE_CMD, 2, "unknown or incomplete option (see --help)");
@@ -127,6 +131,8 @@ static int check_modes(sense_args *a) {
   if ((a->curves || a->additivity) && (a->out || a->quick))
     return sp_cli_error(SENSE_CMD, 2, "--out and --quick go with the accuracy table, not with "
                                       "--curves or --additivity");
+  if (isfinite(a->budget) && (a->curves || a->additivity || a->check || a->identify))
+    return sp_cli_error(SENSE_CMD, 2, "--budget goes with the accuracy table");
   if (!a->split) a->split = "calib";
   return 0;
 }
@@ -142,9 +148,10 @@ static int parse_args(int argc, char **argv, sense_args *a) {
       {"accuracy", required_argument, 0, OPT_ACCURACY}, {"csv", required_argument, 0, OPT_CSV},
       {"seed", required_argument, 0, OPT_SEED}, {"max-drop", required_argument, 0, OPT_MAX_DROP},
       {"check", required_argument, 0, OPT_CHECK},
-      {"identify", no_argument, 0, OPT_IDENTIFY}, {"help", no_argument, 0, 'h'},
+      {"identify", no_argument, 0, OPT_IDENTIFY}, {"budget", required_argument, 0, OPT_BUDGET},
+      {"help", no_argument, 0, 'h'},
       {0, 0, 0, 0}};
-  *a = (sense_args){.seed = 1, .max_drop = INFINITY, .opt = sp_sense_options_default()};
+  *a = (sense_args){.seed = 1, .max_drop = INFINITY, .budget = INFINITY, .opt = sp_sense_options_default()};
   optind = 0;
   opterr = 0;
   int c;
@@ -199,7 +206,8 @@ static int run_with_data(sense_args *a, const sp_graph *g) {
   if (rc) return rc;
   sp_fmnist d;
   sp_fmnist_split split = strcmp(a->split, "test") ? SP_FMNIST_CALIB : SP_FMNIST_TEST;
-  sp_status s = sp_fmnist_load(sp_fmnist_dir(), split, a->limit, &d);
+  /* --budget: the whole split, of which the table measures --limit first */
+  sp_status s = sp_fmnist_load(sp_fmnist_dir(), split, isfinite(a->budget) ? 0 : a->limit, &d);
   if (s) return sp_cli_fail(SENSE_CMD, s);
   sp_sense_data data = {a->data, a->split, d.inputs, d.labels, d.count};
   double start = sp_time_now();

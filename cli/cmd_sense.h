@@ -24,6 +24,7 @@ typedef struct sense_args {
   double max_drop;        /* --additivity draws entries with at most this drop */
   const char *check;      /* accuracy file to check against the model, or NULL */
   int identify;
+  double budget;          /* --budget: INFINITY = none */
   sp_sense_options opt;
 } sense_args;
 

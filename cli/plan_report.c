@@ -20,8 +20,20 @@ void sp_plan_report_totals(FILE *out, const sp_plan_file *f, const sp_plan_measu
   fprintf(out, "%-18s %12.4f %12.4f %+8.1f%%  (p10 %.4f, p90 %.4f, %d runs)\n", "latency (ms)",
           f->predicted.latency_ms, m->latency_ms, 100 * sp_relative_error(m->latency_ms, f->predicted.latency_ms),
           m->p10_ms, m->p90_ms, m->runs);
-  fprintf(out, "%-18s %12.4f %12.4f %+8.1f%%  (weights %.4f + activations %.4f + workspace %.4f + device %.4f)\n",
-          "peak memory (MB)", sp_plan_mb(f->predicted.peak_bytes), sp_plan_mb(m->peak_bytes),
+  /* measured: the process's peak resident growth (+ OpenCL buffers); the
+   * executor's bookkeeping beside it, never in its place */
+  if (m->measured_peak_bytes > 0)
+    fprintf(out, "%-18s %12.4f %12.4f %+8.1f%%  (RSS growth %.4f + OpenCL %.4f%s)\n", "peak memory (MB)",
+            sp_plan_mb(f->predicted.peak_bytes), sp_plan_mb(m->measured_peak_bytes),
+            100 * sp_relative_error(m->measured_peak_bytes, f->predicted.peak_bytes), sp_plan_mb(m->rss_bytes),
+            sp_plan_mb(m->cl_bytes),
+            m->measured_peak_bytes < m->rss_bytes + m->cl_bytes ? ", in RSS already: a CPU device" : "");
+  else
+    fprintf(out, "%-18s %12.4f %12s %9s  (not measured: /proc/self unavailable)\n", "peak memory (MB)",
+            sp_plan_mb(f->predicted.peak_bytes), "-", "-");
+  fprintf(out, "%-18s %12.4f %12.4f %+8.1f%%  (executor's bookkeeping: weights %.4f + activations %.4f + "
+          "workspace %.4f + device %.4f)\n",
+          "  bookkeeping (MB)", sp_plan_mb(f->predicted.peak_bytes), sp_plan_mb(m->peak_bytes),
           100 * sp_relative_error(m->peak_bytes, f->predicted.peak_bytes), sp_plan_mb(m->weight_bytes),
           sp_plan_mb(m->activation_bytes), sp_plan_mb(m->workspace_bytes), sp_plan_mb(m->device_bytes));
   if (m->core.cpu >= 0) {

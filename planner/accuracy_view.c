@@ -24,6 +24,7 @@ static sp_status convert(const sp_accuracy *in, sp_plan_accuracy *out) {
     l->kind = a->kind == SP_COMPRESS_PRUNE ? SP_WEIGHTS_PRUNE : SP_WEIGHTS_TERNARY;
     l->rate = a->rate;
     l->accuracy = a->accuracy;
+    l->m = (sp_plan_measured){a->u.images, a->u.baseline, a->u.drop_lo, a->u.drop_hi};
   }
   for (int i = 0; i < in->n_groups; i++) {
     const sp_accuracy_group *a = &in->groups[i];
@@ -32,6 +33,7 @@ static sp_status convert(const sp_accuracy *in, sp_plan_accuracy *out) {
     g->keep = a->keep;
     g->channels_kept = a->channels_kept;
     g->accuracy = a->accuracy;
+    g->m = (sp_plan_measured){a->u.images, a->u.baseline, a->u.drop_lo, a->u.drop_hi};
   }
   return SP_OK;
 }

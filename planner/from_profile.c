@@ -34,8 +34,27 @@ __attribute__((format(printf, 2, 3))) static void note(sp_plan_source *s, const 
   strcat(s->notes, "\n");
 }
 
-static double drop_of(double baseline, double accuracy) {
-  return accuracy < baseline ? baseline - accuracy : 0.0;
+/* The drop of an entry that scored `accuracy`, as measured: its baseline
+ * (on the images it was measured on) minus its accuracy. */
+static double measured_drop(const sp_plan_accuracy *acc, const sp_plan_measured *m, double accuracy) {
+  return (m->images > 0 ? m->baseline : acc->baseline) - accuracy;
+}
+
+/* The drop the planner uses: a negative one (the option scored above the
+ * baseline) is taken as 0, as the additive model never gains, but never
+ * silently: count_negative notes them. */
+static double drop_of(const sp_plan_accuracy *acc, const sp_plan_measured *m, double accuracy) {
+  double drop = measured_drop(acc, m, accuracy);
+  return drop > 0 ? drop : 0.0;
+}
+
+static void count_negative(sp_plan_source *s, const sp_plan_accuracy *acc, const sp_plan_measured *m,
+                           double accuracy) {
+  double drop = measured_drop(acc, m, accuracy);
+  if (drop >= 0) return;
+  s->drops_negative++;
+  s->drops_negative_beyond += m->images > 0 && m->drop_hi < 0;
+  if (drop < s->drop_most_negative) s->drop_most_negative = drop;
 }
 
 /* Accuracy drop of group g at profile level k; -1 when nothing was measured. */
@@ -45,7 +64,7 @@ static double group_drop(const sp_profile_group *g, int k, const sp_plan_accurac
     const sp_plan_group_accuracy *a = &acc->groups[i];
     if (strcmp(a->group, g->name)) continue;
     if (fabs(a->keep - g->keep[k]) < SAME_RATE || (a->channels_kept > 0 && a->channels_kept == g->kept[k]))
-      return drop_of(acc->baseline, a->accuracy);
+      return drop_of(acc, &a->m, a->accuracy);
   }
   return -1.0;
 }
@@ -58,7 +77,7 @@ static double record_drop(const sp_profile *prof, const sp_profile_record *r, co
     const sp_plan_layer_accuracy *a = &acc->layers[i];
     if (a->kind == r->compression.kind && fabs(a->rate - r->compression.rate) < SAME_RATE &&
         !strcmp(a->layer, name))
-      return drop_of(acc->baseline, a->accuracy);
+      return drop_of(acc, &a->m, a->accuracy);
   }
   return -1.0;
 }
@@ -247,6 +266,13 @@ sp_status sp_plan_from_profile(const sp_profile *prof, const sp_plan_accuracy *a
       copy_times(prof, out, -1, 0, p->input_bytes, &h2d, &d2h);
       for (int b = 1; b < p->n_res; b++) p->input_copy[b] = h2d;
     }
+    for (int i = 0; i < acc->n_layers; i++) count_negative(out, acc, &acc->layers[i].m, acc->layers[i].accuracy);
+    for (int i = 0; i < acc->n_groups; i++) count_negative(out, acc, &acc->groups[i].m, acc->groups[i].accuracy);
+    if (out->drops_negative)
+      note(out,
+           "%d accuracy entries scored above the baseline (by up to %.2f pp; %d of them beyond their 95%% "
+           "interval): their drop is taken as 0",
+           out->drops_negative, -out->drop_most_negative, out->drops_negative_beyond);
     if (out->transitions_estimated)
       note(out, "%d tensors (at a keep level) had no measured copy time: estimated from the mean rate",
            out->transitions_estimated);

@@ -13,11 +13,21 @@
  * compression option, the accuracy measured with it alone (percent). Filled
  * from an accuracy file by sp_plan_accuracy_load (plan_inputs.h) or by
  * hand in tests; names are the profile's layer and group names. */
+/* How an entry was measured (engine/accuracy_io.h, sp_accuracy_uncertainty):
+ * on `images` images where the uncompressed model scored `baseline`, its
+ * drop's 95% interval [drop_lo, drop_hi]; images 0 (hand-made entries):
+ * the file's baseline, interval unknown. */
+typedef struct sp_plan_measured {
+  int images;
+  double baseline, drop_lo, drop_hi;
+} sp_plan_measured;
+
 typedef struct sp_plan_layer_accuracy {
   char layer[SP_PLAN_NAME_MAX];
   sp_weight_compression kind; /* prune or ternary */
   double rate;
   double accuracy;            /* percent */
+  sp_plan_measured m;
 } sp_plan_layer_accuracy;
 
 typedef struct sp_plan_group_accuracy {
@@ -25,6 +35,7 @@ typedef struct sp_plan_group_accuracy {
   double keep;                  /* fraction kept */
   int channels_kept;            /* 0: unknown (match by keep only) */
   double accuracy;              /* percent */
+  sp_plan_measured m;
 } sp_plan_group_accuracy;
 
 typedef struct sp_plan_accuracy {
@@ -48,7 +59,10 @@ typedef struct sp_plan_source {
   int records_total;              /* successful records in the profile */
   int records_no_accuracy;        /* left out: compression without an accuracy entry */
   int levels_no_accuracy;         /* keep levels left out for the same reason */
-  int transitions_estimated;      /* edges whose tensor had no measured copy time */
+  int transitions_estimated;      /* tensors (at a keep level) with no measured copy time */
+  int drops_negative;             /* options that scored above their baseline: drop taken as 0 */
+  int drops_negative_beyond;      /* ... of them above it by more than their 95% interval */
+  double drop_most_negative;      /* the lowest such drop (pp, < 0) */
   char notes[1024];               /* one line per note, "" when none */
 } sp_plan_source;
 

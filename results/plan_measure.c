@@ -9,11 +9,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "engine/opencl/cl_runtime.h"
 #include "engine/compress/compress.h"
 #include "engine/executor/dataset_eval.h"
 #include "engine/core/rng.h"
 #include "engine/onnx/model.h"
 #include "profiler/reference_network.h"
+#include "profiler/rss.h"
 #include "engine/core/timer.h"
 
 double sp_relative_error(double measured, double predicted) {
@@ -116,6 +118,14 @@ sp_status sp_plan_measure(const sp_plan_file *f, const sp_plan_exec *x, const sp
    * it beside the plan's executor (its peak resident set is the larger of
    * the two, not their sum) */
   if (o->reference && in && res && t && out->layer_ms) pin_quiet_core(f, x, o, out);
+  /* from here on the peak resident set is the plan's (rss_baseline: before
+   * its model was loaded) */
+#ifdef __GLIBC__
+  if (o->rss_baseline > 0) malloc_trim(0); /* what loading and compressing freed */
+#endif
+  int memory = o->rss_baseline > 0 && sp_rss_reset_peak() == 0;
+  if (memory) sp_cl_reset_allocated_peak();
+  size_t cl_before = sp_cl_allocated_bytes();
   sp_status s = (!in || !res || !t || !out->layer_ms) ? sp_fail(SP_ERR_RUNTIME, "out of memory")
                                                       : sp_executor_create(g, &opt, &e);
   if (!s) {
@@ -144,6 +154,14 @@ sp_status sp_plan_measure(const sp_plan_file *f, const sp_plan_exec *x, const sp
       out->images = top.count;
       out->accuracy = top.count ? 100.0 * top.correct / top.count : 0;
     }
+  }
+  long hwm = memory && !s ? sp_rss_peak_bytes() : -1;
+  if (hwm > 0) {
+    sp_cl_device_info info = {0};
+    int host_memory = x->device >= 0 && !sp_cl_device_describe(x->device, &info) && info.host_memory;
+    out->rss_bytes = (double)(hwm - o->rss_baseline);
+    out->cl_bytes = (double)(sp_cl_allocated_peak_bytes() - cl_before);
+    out->measured_peak_bytes = out->rss_bytes + (host_memory ? 0 : out->cl_bytes);
   }
   sp_quiet_core_release();
   sp_executor_free(e);

@@ -14,6 +14,8 @@ typedef struct sp_plan_measure_options {
   const sp_fmnist *data;   /* NULL: no accuracy; else top-1 over all its images */
   int reference;           /* time the reference network first and pin to the quieter core
                               (quiet_core.h); it costs a dense copy of the model for a moment */
+  long rss_baseline;       /* the process's resident set (sp_rss_current_bytes) before the
+                              plan's model was loaded; 0: memory not measured */
   double settle_seconds;   /* with reference: while the network takes more than
                               SP_SETTLE_RATIO x the profile's time (the plan's
                               profile.network_ms), wait a second and time it again, for up
@@ -35,6 +37,13 @@ typedef struct sp_plan_measurement {
   double device_bytes;      /* the executor's OpenCL buffers (activations, input copy,
                                workspace), held for the whole run */
   double peak_bytes;        /* the four together: the executor's bookkeeping */
+  /* Measured (with rss_baseline): the growth of the process's peak resident
+   * set (VmHWM, reset once the model is loaded and compressed, so that
+   * loading's transients do not count) over rss_baseline while the executor
+   * is built and runs; the most bytes of OpenCL buffers held meanwhile; and
+   * the peak memory: both, or the RSS alone on a CPU OpenCL device, whose
+   * buffers are host memory already in it. 0 when not measured. */
+  double rss_bytes, cl_bytes, measured_peak_bytes;
   double *layer_ms;         /* per plan layer: median time in the layered runs */
   int n_layers;
   sp_transfer_stats transfers; /* of one run */

@@ -309,10 +309,11 @@ def cmd_lat(out_txt):
 
 
 def cmd_mem(out_txt):
-    """peak weights activations workspace (MiB) of a `run` output."""
+    """peak weights activations workspace (MiB) of a `run` output: the executor's bookkeeping line
+    (since issue #21 the `peak memory` line is the measured RSS growth)."""
     for line in open(out_txt):
-        m = re.match(r"peak memory \(MB\)\s+\S+\s+([\d.]+)\s+\S+\s+\(weights ([\d.]+) \+ activations ([\d.]+)"
-                     r" \+ workspace ([\d.]+)\)", line)
+        m = re.match(r"\s*bookkeeping \(MB\)\s+\S+\s+([\d.]+)\s+\S+\s+\(executor's bookkeeping: weights ([\d.]+)"
+                     r" \+ activations ([\d.]+) \+ workspace ([\d.]+)", line)
         if m:
             print(*m.groups())
             return

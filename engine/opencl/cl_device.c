@@ -134,6 +134,9 @@ static void describe(found_device *f, int index, int platform, int device) {
   clGetDeviceInfo(f->id, CL_DEVICE_LOCAL_MEM_SIZE, sizeof local, &local, NULL);
   clGetDeviceInfo(f->id, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof wg, &wg, NULL);
   clGetDeviceInfo(f->id, CL_DEVICE_MAX_WORK_ITEM_SIZES, sizeof items, items, NULL);
+  cl_device_type type = 0;
+  clGetDeviceInfo(f->id, CL_DEVICE_TYPE, sizeof type, &type, NULL);
+  info->host_memory = (type & CL_DEVICE_TYPE_CPU) != 0;
   info->compute_units = (int)units;
   info->global_mem_bytes = global;
   info->max_alloc_bytes = alloc;

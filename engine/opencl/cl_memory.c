@@ -5,6 +5,13 @@
 
 #include "engine/opencl/cl_internal.h"
 
+/* What the process holds in OpenCL buffers (run's measured memory). */
+static size_t allocated, allocated_peak;
+
+size_t sp_cl_allocated_bytes(void) { return allocated; }
+size_t sp_cl_allocated_peak_bytes(void) { return allocated_peak; }
+void sp_cl_reset_allocated_peak(void) { allocated_peak = allocated; }
+
 sp_status sp_cl_buffer_alloc(sp_cl_device *d, size_t bytes, void **mem) {
   cl_int err = CL_SUCCESS;
   *mem = NULL;
@@ -14,11 +21,17 @@ sp_status sp_cl_buffer_alloc(sp_cl_device *d, size_t bytes, void **mem) {
     return sp_fail(SP_ERR_RUNTIME, "%s: clCreateBuffer of %zu bytes failed: %s", d->info.name,
                    bytes, sp_cl_error_name(err));
   *mem = m;
+  allocated += bytes;
+  if (allocated > allocated_peak) allocated_peak = allocated;
   return SP_OK;
 }
 
 void sp_cl_buffer_free(void *mem) {
-  if (mem) clReleaseMemObject((cl_mem)mem);
+  if (!mem) return;
+  size_t bytes = 0;
+  if (clGetMemObjectInfo((cl_mem)mem, CL_MEM_SIZE, sizeof bytes, &bytes, NULL) == CL_SUCCESS)
+    allocated -= bytes < allocated ? bytes : allocated;
+  clReleaseMemObject((cl_mem)mem);
 }
 
 sp_status sp_cl_buffer_write(sp_cl_device *d, void *mem, size_t offset, const void *host,

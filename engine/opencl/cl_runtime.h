@@ -28,6 +28,7 @@ typedef struct sp_cl_device_info {
   int compute_units;
   uint64_t global_mem_bytes, max_alloc_bytes;
   sp_device_limits limits;   /* max work-group size, work-item sizes, local memory */
+  int host_memory;           /* 1: a CPU device (PoCL): its buffers are host memory */
 } sp_cl_device_info;
 
 /* 1 when OpenCL is built in, not disabled by SP_OPENCL=0, and at least one
@@ -103,6 +104,13 @@ typedef struct sp_cl_stats {
 } sp_cl_stats;
 
 sp_cl_stats sp_cl_get_stats(void);
+
+/* Bytes of OpenCL buffers this process holds now (sp_cl_buffer_alloc minus
+ * sp_cl_buffer_free), and the most it held since the last
+ * sp_cl_reset_allocated_peak (which sets it to what it holds now). */
+size_t sp_cl_allocated_bytes(void);
+size_t sp_cl_allocated_peak_bytes(void);
+void sp_cl_reset_allocated_peak(void);
 
 /* The folder of the program cache: $SP_CACHE_DIR, else
  * $XDG_CACHE_HOME/stackplan, else $HOME/.cache/stackplan; the entries live

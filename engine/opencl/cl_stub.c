@@ -23,6 +23,9 @@ sp_status sp_cl_kernel_create_from(sp_cl_device *d, const char *label, const cha
 void sp_cl_kernel_free(void *kernel) {}
 size_t sp_cl_kernel_max_work_group(sp_cl_device *d, void *kernel) { return 0; }
 sp_cl_stats sp_cl_get_stats(void) { return (sp_cl_stats){0}; }
+size_t sp_cl_allocated_bytes(void) { return 0; }
+size_t sp_cl_allocated_peak_bytes(void) { return 0; }
+void sp_cl_reset_allocated_peak(void) {}
 sp_status sp_cl_buffer_alloc(sp_cl_device *d, size_t bytes, void **mem) {
   *mem = NULL;
   return unavailable("clCreateBuffer");

@@ -71,6 +71,14 @@ contains "$tmp/acc.json" '{"layer":"conv1","compression":"prune","rate":0.9,' "f
 contains "$tmp/acc.json" '{"layer":"fc2","compression":"ternary","rate":0.7,' "file"
 contains "$tmp/acc.json" '{"group":"conv5","layers":["conv5","conv6"],"keep":0.5,"channels_kept":16,' "file"
 if ls "$tmp"/acc.json.tmp* >/dev/null 2>&1; then fail "temp file left"; else ok; fi
+# every measured entry carries its drop's 95% interval (issue #21), shown in the table
+contains "$tmp/acc.json" '"drop_interval":[' "file"
+contains "$tmp/out" "95% interval" "table"
+# --budget: nothing straddles a 100 pp budget, so nothing is measured again (unit test_sense refines)
+expect 0 "budget" -- "$bin" sense "$small" "${run[@]}" --quick --budget 100
+contains "$tmp/out" "budget 100.00 pp: 0 re-measurements" "budget"
+expect 2 "budget with curves" -- "$bin" sense "$small" "${run[@]}" --budget 1 --curves "$tmp/curves"
+expect 2 "bad budget" -- "$bin" sense "$small" "${run[@]}" --budget -1
 expect 0 "check" -- "$bin" sense "$small" --check "$tmp/acc.json"
 contains "$tmp/out" "matches $small" "check"
 expect 0 "onnx model, test split" -- "$bin" sense "$root/tests/data/onnx/lenet_o17_static.onnx" \

@@ -31,8 +31,11 @@ static void make(sp_accuracy *a, const sp_graph *g) {
   a->loss = 0.25;
   a->n_layers = 2;
   a->layers = calloc(2, sizeof *a->layers);
-  a->layers[0] = (sp_accuracy_layer){"conv1", SP_COMPRESS_PRUNE, 0.5, 91.0, 0.26};
-  a->layers[1] = (sp_accuracy_layer){"conv2", SP_COMPRESS_TERNARY, 0.7, 92.5, INFINITY};
+  a->layers[0] = (sp_accuracy_layer){"conv1", SP_COMPRESS_PRUNE, 0.5, 91.0, 0.26,
+                                     sp_accuracy_uncertainty_of(91.0, 5000, 91.25)};
+  /* measured again on fewer images (sense --budget does it on more) */
+  a->layers[1] = (sp_accuracy_layer){"conv2", SP_COMPRESS_TERNARY, 0.7, 92.5, INFINITY,
+                                     sp_accuracy_uncertainty_of(92.5, 1000, 92.0)};
   a->n_groups = 1;
   a->groups = calloc(1, sizeof *a->groups);
   sp_accuracy_group *gr = &a->groups[0];
@@ -91,6 +94,15 @@ static void check_round_trip(const sp_graph *g) {
     CHECK(sp_accuracy_find_group(&b, "conv3", 0.5) == &b.groups[0]);
     CHECK(fabs(sp_accuracy_drop(&b, b.layers[0].accuracy) - 0.25) < 1e-12);
     CHECK(sp_accuracy_drop(&b, b.layers[1].accuracy) == 0.0);
+    /* uncertainty (issue #21): intervals written and read back (to 1e-4
+     * pp), an entry's own images and baseline kept, and an entry without
+     * them (the group) read with the file's and an interval computed */
+    const sp_accuracy_uncertainty *u0 = &b.layers[0].u, *u1 = &b.layers[1].u, *ug = &b.groups[0].u;
+    CHECK(u0->images == 5000 && u0->baseline == 91.25 && fabs(u0->drop_lo - a.layers[0].u.drop_lo) < 1e-4 &&
+          fabs(u0->drop_hi - a.layers[0].u.drop_hi) < 1e-4);
+    CHECK(u0->drop_lo < 0.25 && 0.25 < u0->drop_hi && u0->drop_hi - u0->drop_lo < 1.7);
+    CHECK(u1->images == 1000 && u1->baseline == 92.0 && u1->drop_lo < -0.5 && -0.5 < u1->drop_hi);
+    CHECK(ug->images == 5000 && ug->baseline == 91.25 && ug->drop_lo < 11.125 && 11.125 < ug->drop_hi);
   }
   /* the model it was made for matches; other weights or architectures do not */
   CHECK(sp_accuracy_check(&b, path, g) == SP_OK);
@@ -158,6 +170,8 @@ static void check_bad_files(const sp_graph *g) {
   expect_bad(good, "\"channels_kept\":8", "\"channels_kept\":8.5", "groups[0].channels_kept");
   expect_bad(good, "\"layers\":[\"conv3\"", "\"layers\":[3", "groups[0].layers");
   expect_bad(good, "\"groups\": [", "\"groups\": {\"a\":[", "not valid JSON");
+  expect_bad(good, "\"drop_interval\":[", "\"drop_interval\":[5,", "layers[0].drop_interval");
+  expect_bad(good, "\"images\":1000", "\"images\":0", "layers[1].images");
   expect_bad(good, "{", "[", "not valid JSON");
   expect_bad(good, "\n}\n", "\n}\n}", "not valid JSON");
   /* truncated anywhere: refused, never half read */
@@ -173,6 +187,22 @@ static void check_bad_files(const sp_graph *g) {
   sp_accuracy b;
   CHECK(sp_accuracy_load("/nonexistent/acc.json", &b) == SP_ERR_IO);
   CHECK(strstr(sp_last_error(), "/nonexistent/acc.json") != NULL);
+}
+
+/* The 95% Wilson interval against values worked out by hand: 90 of 100 is
+ * [82.56, 94.48]; 0 of 10 starts at 0; 100% ends at 100; no images: all. */
+static void check_wilson(void) {
+  double lo, hi;
+  sp_accuracy_wilson(90, 100, &lo, &hi);
+  CHECK_MSG(fabs(lo - 82.56) < 0.01 && fabs(hi - 94.48) < 0.01, "[%g, %g]", lo, hi);
+  sp_accuracy_wilson(0, 10, &lo, &hi);
+  CHECK(lo == 0 && fabs(hi - 27.75) < 0.01);
+  sp_accuracy_wilson(100, 500, &lo, &hi);
+  CHECK(hi == 100 && lo > 99 && lo < 100);
+  sp_accuracy_wilson(50, 0, &lo, &hi);
+  CHECK(lo == 0 && hi == 100);
+  sp_accuracy_uncertainty u = sp_accuracy_uncertainty_of(90, 100, 91);
+  CHECK(u.images == 100 && fabs(u.drop_lo - (91 - 94.48)) < 0.01 && fabs(u.drop_hi - (91 - 82.56)) < 0.01);
 }
 
 /* A failed save leaves the old file as it was and no temp file. */
@@ -197,6 +227,7 @@ int main(void) {
   sp_graph *g = NULL;
   CHECK(sp_model_load("vgg16:w=0.125,c=1", &g) == SP_OK);
   if (g) {
+    check_wilson();
     check_round_trip(g);
     check_bad_files(g);
     check_atomic_save(g);

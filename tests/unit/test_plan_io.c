@@ -122,6 +122,17 @@ static void test_from_profile(void) {
   CHECK(s.transitions_estimated == 3 && fabs(b->copy[1] - up * 200) < 1e-12 && fabs(b->copy[2] - down * 200) < 1e-12);
   CHECK(fabs(p->layers[2].copy[2] - down * 300) < 1e-12 && fabs(p->input_copy[1] - up * 192) < 1e-12);
   CHECK(strstr(s.notes, "keep 0.25") != NULL);
+  /* group a at keep 0.5 scored 91 on a baseline of 90: taken as 0, but not
+   * silently (issue #21) */
+  CHECK_MSG(s.drops_negative == 1 && strstr(s.notes, "1 accuracy entries scored above the baseline (by up to 1.00 pp"),
+            "%s", s.notes);
+  /* an entry measured on its own images takes its own baseline there: the
+   * prune entry (89%) against 89.5% on its 1,000 images drops 0.5, not 1 */
+  acc.layers[0].m = (sp_plan_measured){.images = 1000, .baseline = 89.5, .drop_lo = -2, .drop_hi = 3};
+  sp_plan_source s2;
+  CHECK(sp_plan_from_profile(&prof, &acc, &s2) == SP_OK && fabs(s2.problem.layers[0].opt[2].drop - 0.5) < 1e-12);
+  sp_plan_source_free(&s2);
+  acc.layers[0].m = (sp_plan_measured){0};
   sp_plan plan = {0};
   CHECK(sp_plan_ilp(p, NULL, &plan) == SP_OK && plan.result == SP_PLAN_OPTIMAL);
   /* fastest: a pruned to 0.5 on the host (0.6), b from keep 0.5 (1.1), r 0.05 */

@@ -228,6 +228,42 @@ static void check_curves(const sp_graph *g, const sp_fmnist *d) {
   CHECK(b.images == IMAGES);
 }
 
+/* sense --budget (issue #21): measured on a quarter of the images, the
+ * entries whose drop interval straddles the budget are measured again on
+ * more, with the baseline on the same images, until none straddles short
+ * of the whole set; what they record is what a plain evaluation on that
+ * many images gives. The budget is the first entry's drop, which its own
+ * interval straddles. */
+static void check_refine(const sp_graph *g, const sp_fmnist *d, const sp_sense_grid *grid,
+                         const sp_sense_options *opt) {
+  sp_sense_data all = {"fashion-mnist", "calib", d->inputs, d->labels, d->count}, quarter = all;
+  quarter.count = d->count / 4;
+  sp_accuracy a;
+  CHECK(sp_sense_measure(g, "m", &quarter, grid, opt, &a) == SP_OK);
+  if (a.n_layers < 1) return;
+  const sp_accuracy_uncertainty *u0 = &a.layers[0].u;
+  double budget = u0->baseline - a.layers[0].accuracy;
+  CHECK(u0->images == quarter.count && u0->drop_lo < budget && budget < u0->drop_hi);
+  int refined = 0;
+  CHECK(sp_sense_refine(g, &all, budget, opt, &a, &refined) == SP_OK);
+  CHECK_MSG(refined > 0 && a.layers[0].u.images > quarter.count, "refined %d, entry 0 on %d images", refined,
+            a.layers[0].u.images);
+  for (int i = 0; i < a.n_layers + a.n_groups; i++) {
+    const sp_accuracy_uncertainty *u = i < a.n_layers ? &a.layers[i].u : &a.groups[i - a.n_layers].u;
+    CHECK_MSG(!(u->drop_lo < budget && budget < u->drop_hi) || u->images == all.count,
+              "entry %d still straddles on %d images", i, u->images);
+  }
+  /* entry 0 as a plain evaluation on its images says */
+  char spec[SP_NAME_MAX + 40];
+  snprintf(spec, sizeof spec, "%s:%s=%.15g", a.layers[0].kind == SP_COMPRESS_PRUNE ? "prune" : "ternary",
+           a.layers[0].layer, a.layers[0].rate);
+  const char *specs[1] = {spec};
+  sp_sense_score base, s;
+  CHECK(sp_sense_evaluate(g, d->inputs, d->labels, a.layers[0].u.images, specs, 1, opt, &base, &s) == SP_OK);
+  CHECK(sp_sense_accuracy(&s) == a.layers[0].accuracy && sp_sense_accuracy(&base) == a.layers[0].u.baseline);
+  sp_accuracy_free(&a);
+}
+
 /* quick: the smaller grid (the brute force dominates the test's time). */
 static void check_model(const char *spec, const sp_fmnist *d, int quick) {
   sp_graph *g = NULL;
@@ -248,6 +284,7 @@ static void check_model(const char *spec, const sp_fmnist *d, int quick) {
   if (a.n_layers > 0) {
     check_table(g, d, &a);
     check_combinations(g, d, &a);
+    if (quick) check_refine(g, d, &grid, &opt);
     if (!quick) {
       check_additivity(g, d, &a);
       check_curves(g, d);
