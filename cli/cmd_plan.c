@@ -7,7 +7,7 @@
 
 #include "cli/cli.h"
 #include "cli/plan_args.h"
-#include "cli/plan_verify.h"
+#include "results/plan_verify.h"
 #include "planner/plan_inputs.h"
 
 
@@ -104,35 +104,44 @@ static int parse(int argc, char **argv, plan_cli *c) {
 
 /* The plan could not be made: exit 4 with the nearest bounds when proven
  * infeasible, else the solver's reason. */
-static int no_plan(const sp_plan_args *a, const sp_plan_problem *p, sp_plan *plan) {
+/* Why there is no plan, as a status with its message: the planner's
+ * diagnosis of infeasible bounds (SP_ERR_INFEASIBLE), an unsupported
+ * problem (SP_ERR_INPUT), a solver that gave up (SP_ERR_INFEASIBLE) or failed. */
+static sp_status no_plan(const sp_plan_args *a, const sp_plan_problem *p, sp_plan *plan) {
   if (plan->result == SP_PLAN_INFEASIBLE) {
     /* the ILP's message already is the planner's diagnosis (planner.h) */
     if (a->solver != SP_SOLVER_ILP || !a->nearest) {
       sp_status st = sp_plan_nearest_bounds(p, NULL, &plan->nearest, plan->message, (int)sizeof plan->message);
-      if (st) return sp_cli_fail("plan", st);
+      if (st) return st;
     }
-    return sp_cli_error("plan", SP_EXIT_INFEASIBLE, "%s", plan->message);
+    return sp_fail(SP_ERR_INFEASIBLE, "%s", plan->message);
   }
-  int code = plan->result == SP_PLAN_UNSUPPORTED ? 2 : plan->result == SP_PLAN_GAVE_UP ? SP_EXIT_INFEASIBLE : 1;
-  return sp_cli_error("plan", code, "%s solver: %s: %s", sp_plan_solver_name(a->solver),
-                      sp_plan_result_name(plan->result), plan->message[0] ? plan->message : "no plan");
+  sp_status code = plan->result == SP_PLAN_UNSUPPORTED ? SP_ERR_INPUT
+                   : plan->result == SP_PLAN_GAVE_UP  ? SP_ERR_INFEASIBLE
+                                                      : SP_ERR_RUNTIME;
+  return sp_fail(code, "%s solver: %s: %s", sp_plan_solver_name(a->solver),
+                 sp_plan_result_name(plan->result), plan->message[0] ? plan->message : "no plan");
 }
 
-/* Solves p and fills f; the exit code (0: a plan). */
-static int solve(const sp_plan_args *a, sp_plan_inputs *in, sp_plan *plan, sp_plan_file *f) {
+/* Solves the problem of `in` and fills f (sp_plan_verify_solver.solve). */
+static sp_status solve(void *ctx, sp_plan_inputs *in, sp_plan *plan, sp_plan_file *f) {
+  const sp_plan_args *a = ctx;
   sp_plan_problem *p = &in->source.problem;
   sp_plan_free(plan);
   sp_plan_file_free(f);
   memset(plan, 0, sizeof *plan);
   memset(f, 0, sizeof *f);
   sp_status st = sp_plan_args_solve(a, p, plan);
-  if (st) return sp_cli_fail("plan", st);
+  if (st) return st;
   if (!plan->has_plan || !(plan->result == SP_PLAN_OPTIMAL || plan->result == SP_PLAN_FEASIBLE ||
                            plan->result == SP_PLAN_TIME_LIMIT))
     return no_plan(a, p, plan);
-  if ((st = sp_plan_file_build(&in->profile, &in->source, plan, sp_plan_solver_name(a->solver), &in->prov, f)))
-    return sp_cli_fail("plan", st);
-  return 0;
+  return sp_plan_file_build(&in->profile, &in->source, plan, sp_plan_solver_name(a->solver), &in->prov, f);
+}
+
+/* sp_plan_verify_solver.solve_problem: the chosen solver on p as it is. */
+static sp_status solve_problem(void *ctx, const sp_plan_problem *p, sp_plan *plan) {
+  return sp_plan_args_solve(ctx, p, plan);
 }
 
 static void print_notes(const sp_plan_inputs *in) {
@@ -155,9 +164,14 @@ int sp_cmd_plan(int argc, char **argv) {
   p->objective = c.a.objective;
   sp_plan plan = {0};
   sp_plan_file f = {0};
-  if (c.verify) rc = sp_plan_verify(&c.a, &in, c.model, c.limit, &plan, &f, solve);
-  else rc = solve(&c.a, &in, &plan, &f);
-  if (!rc && c.out && (st = sp_plan_file_save(c.out, &f))) rc = sp_cli_fail("plan", st);
+  if (c.verify) {
+    sp_plan_verify_solver solver = {.solve = solve, .solve_problem = solve_problem, .ctx = &c.a};
+    st = sp_plan_verify(&in, c.a.bounds.min_accuracy, c.model, c.limit, &solver, &plan, &f, stdout);
+  } else {
+    st = solve(&c.a, &in, &plan, &f);
+  }
+  if (!st && c.out) st = sp_plan_file_save(c.out, &f);
+  if (st) rc = sp_cli_fail("plan", st);
   if (!rc) {
     if (in.source.notes[0]) print_notes(&in);
     char warning[256];

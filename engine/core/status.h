@@ -8,6 +8,7 @@ typedef enum sp_status {
   SP_ERR_RUNTIME = 1, /* out of memory, internal failure */
   SP_ERR_INPUT = 2,   /* bad input or usage: unknown model, bad option, shape mismatch */
   SP_ERR_IO = 3,      /* a file could not be read or written */
+  SP_ERR_INFEASIBLE = 4, /* no plan meets the bounds (plan, query, plan --verify) */
 } sp_status;
 
 /* Records a printf-style message for the current thread and returns `code`,
