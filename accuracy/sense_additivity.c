@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/core/file_io.h"
 #include "engine/core/rng.h"
 
 #define MAX_ITEMS 6
@@ -169,3 +170,17 @@ sp_sense_error_summary sp_sense_additivity_summary(const sp_sense_combo *c, int 
   free(abs_err);
   return e;
 }
+
+sp_status sp_sense_additivity_write_csv(const char *path, const char *model, const sp_sense_combo *c,
+                                        int n) {
+  sp_atomic_file af;
+  sp_status s = sp_atomic_open(path, &af);
+  if (s) return s;
+  FILE *f = af.f;
+  fprintf(f, "model,combination,items,predicted,measured,error,loss,spec\n");
+  for (int i = 0; i < n; i++)
+    fprintf(f, "%s,%d,%d,%.4f,%.4f,%.4f,%.6f,\"%s\"\n", model, i + 1, c[i].n_items,
+            c[i].predicted, c[i].measured, c[i].predicted - c[i].measured, c[i].loss, c[i].spec);
+  return sp_atomic_commit(&af);
+}
+

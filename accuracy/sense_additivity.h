@@ -44,4 +44,9 @@ typedef struct sp_sense_error_summary {
 
 sp_sense_error_summary sp_sense_additivity_summary(const sp_sense_combo *c, int n);
 
+/* Writes the n combinations as CSV (model, index, items, predicted,
+ * measured, error, loss, spec) to `path`, atomically; SP_ERR_IO naming it. */
+sp_status sp_sense_additivity_write_csv(const char *path, const char *model, const sp_sense_combo *c,
+                                        int n);
+
 #endif

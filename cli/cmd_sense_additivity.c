@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "engine/core/file_io.h"
 #include "accuracy/sense_additivity.h"
 #include "engine/core/timer.h"
 #include "cli/cmd_sense.h"
@@ -23,18 +22,6 @@ static sp_status check_file(const sense_args *args, const sp_accuracy *acc, cons
                 "and --limit)",
                 args->accuracy, acc->data, acc->split, acc->images, d->split, d->count);
   return s;
-}
-
-static sp_status write_csv(const char *path, const char *model, const sp_sense_combo *c, int n) {
-  sp_atomic_file af;
-  sp_status s = sp_atomic_open(path, &af);
-  if (s) return s;
-  FILE *f = af.f;
-  fprintf(f, "model,combination,items,predicted,measured,error,loss,spec\n");
-  for (int i = 0; i < n; i++)
-    fprintf(f, "%s,%d,%d,%.4f,%.4f,%.4f,%.6f,\"%s\"\n", model, i + 1, c[i].n_items,
-            c[i].predicted, c[i].measured, c[i].predicted - c[i].measured, c[i].loss, c[i].spec);
-  return sp_atomic_commit(&af);
 }
 
 static void print_combos(const sp_sense_combo *c, int n, const sp_sense_error_summary *e) {
@@ -78,7 +65,7 @@ int sp_sense_run_additivity(const sense_args *args, const sp_graph *g, const sp_
     printf("time: %.1f s\n", sp_time_now() - t0);
     char stem[128];
     sp_sense_model_stem(args->model, stem, sizeof stem);
-    if (args->csv && (s = write_csv(args->csv, stem, c, args->additivity)))
+    if (args->csv && (s = sp_sense_additivity_write_csv(args->csv, stem, c, args->additivity)))
       rc = sp_cli_fail(SENSE_CMD, s);
     else if (args->csv)
       printf("csv: %s\n", args->csv);
