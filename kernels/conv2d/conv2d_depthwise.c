@@ -12,23 +12,19 @@
  * span; rows whose window sticks out at the top or bottom use fewer filter
  * rows.
  *
- * The span kernel computes 16 outputs a vector with AVX-512 (masked loads
- * and stores for the tail, so nothing is read past the window; stride 2
- * takes the even lanes of two loads); 3x3 with stride 1 or 2 get instances
- * with the filter held in registers. Without AVX-512 it computes 8 outputs a
- * vector the same way (vec8.h).
+ * The span kernel computes a vector of outputs at a time (vec.h: 16 with
+ * AVX-512, 8 with AVX2 or portable vectors; masked loads and stores for the
+ * tail, so nothing is read past the window; stride 2 takes the even lanes of
+ * two loads); 3x3 with stride 1 or 2 get instances with the filter held in
+ * registers.
  * Bias and activation are applied before the single store. */
 #include <stddef.h>
 #include <string.h>
 
-#ifdef __AVX512F__
-#include <immintrin.h>
-#else
-#include "kernels/common/vec8.h"
-#endif
 
 #include "kernels/activation.h"
 #include "kernels/common/bias_act.h"
+#include "kernels/common/vec.h"
 #include "kernels/conv2d/conv2d_depthwise_blocked.h"
 #include "kernels/cpu_kernels.h"
 
@@ -42,73 +38,27 @@ int sp_conv2d_depthwise_supports(const sp_graph *g, const sp_node *node) {
 /* The interior of one output row: out[x] = act(bias + sum over filter rows
  * r < nrows and taps t < kw of f[r * kw + t] * in[r * ld + x * sw + t]) for
  * x < n. Every input read is inside the row. */
-#ifdef __AVX512F__
-/* The even lanes of the 32 floats at p (the second 16 masked by m1):
- * p[0], p[2], ..., p[30], for stride 2. */
-DW_INLINE __m512 even_lanes(const float *p, __mmask16 m0, __mmask16 m1) {
-  const __m512i idx = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
-  return _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(m0, p), idx,
-                                _mm512_maskz_loadu_ps(m1, p + 16));
-}
-
 DW_INLINE void dw_span(float *restrict out, const float *restrict in, size_t ld,
                        const float *restrict f, int nrows, int kw, int sw, int n, float bias,
                        sp_act act) {
   float lo, hi;
   sp_act_bounds(act, &lo, &hi);
-  const __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi), vb = _mm512_set1_ps(bias);
-  for (int x = 0; x < n; x += 16) {
-    const int m = n - x < 16 ? n - x : 16;
-    const __mmask16 mask = (__mmask16)((1u << m) - 1);
-    __m512 acc = vb;
+  const vec vlo = vec_set1(lo), vhi = vec_set1(hi), vb = vec_set1(bias);
+  for (int x = 0; x < n; x += VEC_LANES) {
+    const int m = n - x < VEC_LANES ? n - x : VEC_LANES;
+    vec acc = vb;
     for (int r = 0; r < nrows; r++) {
       const float *p = in + (size_t)r * ld + (size_t)x * (size_t)sw;
       for (int t = 0; t < kw; t++) {
-        __m512 v;
-        if (sw == 1) {
-          v = _mm512_maskz_loadu_ps(mask, p + t);
-        } else { /* sw == 2: lanes 0 .. 2m-2 of the 32 from p + t are read */
-          const int lanes = 2 * m - 1;
-          v = even_lanes(p + t, (__mmask16)(lanes >= 16 ? 0xffffu : (1u << lanes) - 1),
-                         (__mmask16)(lanes > 16 ? (1u << (lanes - 16)) - 1 : 0));
-        }
-        acc = _mm512_fmadd_ps(_mm512_set1_ps(f[r * kw + t]), v, acc);
+        /* sw == 2: lanes 0 .. 2m-2 from p + t are read */
+        const vec v = sw == 1 ? vec_load_first(p + t, m) : vec_even_lanes(p + t, 2 * m - 1);
+        acc = vec_fma(vec_set1(f[r * kw + t]), v, acc);
       }
     }
-    if (act != SP_ACT_NONE) /* max(acc, lo) gives lo for NaN, as sp_activate does */
-      acc = _mm512_min_ps(_mm512_max_ps(acc, vlo), vhi);
-    _mm512_mask_storeu_ps(out + x, mask, acc);
+    if (act != SP_ACT_NONE) acc = vec_clamp(acc, vlo, vhi);
+    vec_store_first(out + x, acc, m);
   }
 }
-#else /* 8 outputs a vector (vec8.h: AVX2+FMA under -march=native, portable elsewhere) */
-/* The even lanes of the first `lanes` (1..16) floats at p: p[0], p[2], ...,
- * for stride 2; nothing past them is read. */
-DW_INLINE v8f even_lanes8(const float *p, int lanes) {
-  const v8f a = v8_load_first(p, lanes), b = v8_load_first(p + 8, lanes - 8);
-  return __builtin_shuffle(a, b, (v8i){0, 2, 4, 6, 8, 10, 12, 14});
-}
-
-DW_INLINE void dw_span(float *restrict out, const float *restrict in, size_t ld,
-                       const float *restrict f, int nrows, int kw, int sw, int n, float bias,
-                       sp_act act) {
-  float lo, hi;
-  sp_act_bounds(act, &lo, &hi);
-  const v8f vlo = v8_set1(lo), vhi = v8_set1(hi), vb = v8_set1(bias);
-  for (int x = 0; x < n; x += 8) {
-    const int m = n - x < 8 ? n - x : 8;
-    v8f acc = vb;
-    for (int r = 0; r < nrows; r++) {
-      const float *p = in + (size_t)r * ld + (size_t)x * (size_t)sw;
-      for (int t = 0; t < kw; t++) {
-        const v8f v = sw == 1 ? v8_load_first(p + t, m) : even_lanes8(p + t, 2 * m - 1);
-        acc = v8_fma(v8_set1(f[r * kw + t]), v, acc);
-      }
-    }
-    if (act != SP_ACT_NONE) acc = v8_clamp(acc, vlo, vhi); /* NaN -> lo, as sp_activate */
-    v8_store_first(out + x, acc, m);
-  }
-}
-#endif
 
 /* Instances with a constant filter shape, so that the compiler unrolls the
  * taps and keeps the filter in registers; the generic ones for the rest. */
@@ -205,15 +155,9 @@ static void dw_fill_padded(const float *in, int ih, int iw, const sp_window *w, 
   for (int y = 0; y < ih; y++) {
     const float *s = in + (size_t)y * (size_t)iw;
     float *d = pad + (size_t)(w->pt + y) * (size_t)pw + (size_t)w->pl;
-#ifdef __AVX512F__
     /* rows of 2 to 64 floats: a call to memcpy per row cost more than the copy */
-    for (int x = 0; x < iw; x += 16) {
-      const __mmask16 m = (__mmask16)(iw - x >= 16 ? 0xffffu : (1u << (iw - x)) - 1);
-      _mm512_mask_storeu_ps(d + x, m, _mm512_maskz_loadu_ps(m, s + x));
-    }
-#else
-    for (int x = 0; x < iw; x += 8) v8_store_first(d + x, v8_load_first(s + x, iw - x), iw - x);
-#endif
+    for (int x = 0; x < iw; x += VEC_LANES)
+      vec_store_first(d + x, vec_load_first(s + x, iw - x), iw - x);
   }
 }
 
