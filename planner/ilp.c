@@ -18,7 +18,8 @@
  * One change: the total weight bytes appear in every step's memory row, so
  * they get their own continuous column (one row defines it); otherwise every
  * step row repeats every option's weight and the matrix grows with layers^2 x
- * options. Sizes are in MB inside the model to keep coefficients near 1. */
+ * options. Sizes are in units of 10^6 bytes inside the model (UNIT) to keep
+ * coefficients near 1. */
 #include "planner/ilp_model.h"
 
 #include <math.h>
@@ -112,7 +113,7 @@ static void build_columns(model *m) {
   if (p->objective == SP_PLAN_MIN_MEMORY) {
     m->pcol = add_cols(m, 1, GLP_CV, 0, 1e30);
     if (isfinite(p->bounds.max_memory))
-      glp_set_col_bnds(m->lp, m->pcol, GLP_DB, 0, p->bounds.max_memory * MB);
+      glp_set_col_bnds(m->lp, m->pcol, GLP_DB, 0, p->bounds.max_memory * UNIT);
   }
   m->ncols = glp_get_num_cols(m->lp);
 }
@@ -188,10 +189,10 @@ static void build_memory(model *m, const sp_plan_eval *ev) {
   row_add(m, m->wtot, 1);
   for (int l = 0; l < p->n_layers; l++)
     for (int o = 0; o < p->layers[l].n_opt; o++)
-      row_add(m, opt_col(m, l, o), -p->layers[l].opt[o].weight_bytes * MB);
+      row_add(m, opt_col(m, l, o), -p->layers[l].opt[o].weight_bytes * UNIT);
   for (int t = -1; t < p->n_layers; t++)
     for (int k = 0, v = m->vcol[t + 1]; v && k < (t < 0 ? 1 : p->groups[p->layers[t].g_out].n_keep); k++)
-      row_add(m, v + k, -(t < 0 ? p->input_bytes : p->layers[t].act_bytes[k]) * MB);
+      row_add(m, v + k, -(t < 0 ? p->input_bytes : p->layers[t].act_bytes[k]) * UNIT);
   row_add(m, m->dws, -1);
   row_end(m, GLP_FX, 0, 0);
   /* v[t,k] >= t's producer on a device at level k, and >= each reader's */
@@ -213,26 +214,26 @@ static void build_memory(model *m, const sp_plan_eval *ev) {
   for (int l = 0; m->dws && l < p->n_layers; l++) {
     row_add(m, m->dws, 1);
     for (int o = 0; o < p->layers[l].n_opt; o++)
-      if (p->layers[l].opt[o].residency) row_add(m, opt_col(m, l, o), -p->layers[l].opt[o].workspace_bytes * MB);
+      if (p->layers[l].opt[o].residency) row_add(m, opt_col(m, l, o), -p->layers[l].opt[o].workspace_bytes * UNIT);
     row_end(m, GLP_LO, 0, 0);
   }
   for (int s = 0; s < p->n_layers; s++) {
     const sp_plan_layer *ly = &p->layers[s];
     row_add(m, m->wtot, 1);
     for (int o = 0; o < ly->n_opt; o++)
-      if (!ly->opt[o].residency) row_add(m, opt_col(m, s, o), ly->opt[o].workspace_bytes * MB);
+      if (!ly->opt[o].residency) row_add(m, opt_col(m, s, o), ly->opt[o].workspace_bytes * UNIT);
     for (int t = 0; t <= s; t++) {
       if (ev->last[t] < s) continue;
       int g = p->layers[t].g_out;
       for (int k = 0; k < p->groups[g].n_keep; k++)
-        row_add(m, m->ycol[g] + k, p->layers[t].act_bytes[k] * MB);
+        row_add(m, m->ycol[g] + k, p->layers[t].act_bytes[k] * UNIT);
     }
-    double fixed = ev->input_last >= s ? p->input_bytes * MB : 0;
+    double fixed = ev->input_last >= s ? p->input_bytes * UNIT : 0;
     if (m->pcol) {
       row_add(m, m->pcol, -1);
       row_end(m, GLP_UP, 0, -fixed);
     } else {
-      row_end(m, GLP_UP, 0, p->bounds.max_memory * MB - fixed);
+      row_end(m, GLP_UP, 0, p->bounds.max_memory * UNIT - fixed);
     }
   }
 }
@@ -359,7 +360,7 @@ static sp_status solve(model *m, const sp_ilp_params *params, sp_plan *plan, dou
   sp_status st = sp_plan_store(plan, p, choice);
   if (st) return st;
   double bound = m->bound;
-  if (p->objective == SP_PLAN_MIN_MEMORY) bound /= MB;
+  if (p->objective == SP_PLAN_MIN_MEMORY) bound /= UNIT;
   if (p->objective == SP_PLAN_MAX_ACCURACY) bound = p->base_accuracy - bound;
   plan->bound = plan->result == SP_PLAN_OPTIMAL || isnan(bound) ? plan->objective : bound;
   plan->gap = fabs(plan->objective - plan->bound) / fmax(fabs(plan->objective), 1e-9);

@@ -24,7 +24,7 @@ static void plan_vector(const model *m, const int *option, const int *keep, cons
     const sp_plan_layer *ly = &p->layers[l];
     const sp_plan_option *op = &ly->opt[option[l]];
     x[opt_col(m, l, option[l])] = 1;
-    wsum += op->weight_bytes * MB;
+    wsum += op->weight_bytes * UNIT;
     int R = p->n_res, z = ly->n_pred ? 0 : m->zcol[0];
     if (z && op->residency) x[z + op->residency] = 1;
     for (int i = 0, w; i < ly->n_pred; i++) {
@@ -42,15 +42,15 @@ static void plan_vector(const model *m, const int *option, const int *keep, cons
     if (!v || !on) continue;
     int k = t < 0 ? 0 : p->layers[t].opt[option[t]].keep_out;
     x[v + k] = 1;
-    wsum += (t < 0 ? p->input_bytes : p->layers[t].act_bytes[k]) * MB;
+    wsum += (t < 0 ? p->input_bytes : p->layers[t].act_bytes[k]) * UNIT;
   }
   for (int l = 0; m->dws && l < p->n_layers; l++) {
     const sp_plan_option *op = &p->layers[l].opt[option[l]];
-    if (op->residency && op->workspace_bytes * MB > x[m->dws]) x[m->dws] = op->workspace_bytes * MB;
+    if (op->residency && op->workspace_bytes * UNIT > x[m->dws]) x[m->dws] = op->workspace_bytes * UNIT;
   }
   if (m->dws) wsum += x[m->dws];
   if (m->wtot) x[m->wtot] = wsum;
-  if (m->pcol) x[m->pcol] = met->peak_bytes * MB;
+  if (m->pcol) x[m->pcol] = met->peak_bytes * UNIT;
 }
 
 sp_status sp_ilp_heuristic_init(model *m, int warm) {

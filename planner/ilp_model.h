@@ -7,7 +7,10 @@
 
 #include "planner/internal.h"
 
-#define MB 1e-6
+/* Model units per byte: sizes enter the model in units of 10^6 bytes to keep
+ * coefficients near 1 (an internal scale, not the MB of flags and messages,
+ * which is SP_PLAN_MB). */
+#define UNIT 1e-6
 
 typedef struct model {
   const sp_plan_problem *p;
@@ -20,9 +23,9 @@ typedef struct model {
   int *wcol;      /* [L * MAX_PRED] column of w[e,0,0,0] (keep, from, to), 0 for free edges */
   int *zcol;      /* [L + 1] tensor t's z[t,0,0,0] at zcol[t + 1] (t = -1: the network
                    * input, z[b] only), 0 unless it has several costed readers */
-  int wtot, pcol; /* memory held for the whole run (weights and device memory, MB) and
+  int wtot, pcol; /* memory held for the whole run (weights and device memory, model units) and
                    * peak memory columns, 0 if absent */
-  int dws;        /* the device workspace (MB): >= each device option's chosen, 0 if absent */
+  int dws;        /* the device workspace (model units): >= each device option's chosen, 0 if absent */
   int *vcol;      /* [L + 1] tensor t on a device at keep level k: vcol[t + 1] + k (t = -1:
                    * the network input, one level), 0 where no device layer touches it */
   int ncols;

@@ -23,8 +23,9 @@ if [[ -z ${SP_SANITIZED:-} ]]; then
   if "$bin" demo --models "$models" --only mobilenet --limit 100 --out "$tmp/d" >"$tmp/out" 2>"$tmp/err"; then ok
   else fail "demo: exit $?: $(tail -3 "$tmp/err")"; fi
   r=$tmp/d/report.md
-  for what in "## mobilenet" "verified in" "planned and verified on 5000 calibration images at" "### Predicted against measured" "best single configuration" \
-    "| **the plan** |"; do
+  for what in "## mobilenet" "verified in" "verified on up to 5000 calibration images: a plan holds when the lower end" \
+    "### Predicted against measured" "best single configuration" "| **the plan** |" \
+    "| peak memory (MB; measured: peak RSS growth" "| peak memory (MB; the executor's bookkeeping, not a measurement) |"; do
     grep -qF "$what" "$r" && ok || fail "report: no '$what'"
   done
   [[ -s $tmp/d/mobilenet.plan.json && ! -e $r.tmp ]] && ok || fail "demo: plan missing or report half-written"
@@ -37,6 +38,8 @@ import json, sys
 a = json.load(open(sys.argv[1]))
 for e in a["layers"] + a["groups"]:
     e["accuracy"] = a["baseline"]["accuracy"]
+    e.pop("drop_interval", None)  # it must hold the drop: a lie has none
+    e.pop("images", None), e.pop("baseline", None)
 json.dump(a, open(sys.argv[2], "w"))
 EOF
   goal=$(/usr/bin/python3 -c "import json; print(round(json.load(open('$tmp/lie.json'))['baseline']['accuracy'] - 2, 2))")
