@@ -155,7 +155,7 @@ grep -q "layer $($py -c "import json; print(json.load(open('$tmp/plan.json'))['l
 # a compression the model cannot take: the message quotes the compression's
 # own (sp_fail of sp_last_error(), once an overlapping vsnprintf that
 # garbled it), whole and on one line
-edit "$tmp/cmp.json" 'p["layers"][1]["compression"] = {"kind": "prune", "rate": 0.5}; p["layers"][1]["name"] = "nope"'
+edit "$tmp/cmp.json" 'p["layers"][1]["compression"].update(kind="prune", rate=0.5); p["layers"][1]["name"] = "nope"'
 expect_usage_error_of run "$tmp/cmp.json" --force
 grep -qF "$tmp/cmp.json: compression item" "$tmp/err" && grep -q "nope" "$tmp/err" && ok ||
   fail "compression message: $(cat "$tmp/err")"
