@@ -22,7 +22,8 @@ int sp_cmd_plan(int argc, char **argv);
 int sp_cmd_query(int argc, char **argv);
 int sp_cmd_run(int argc, char **argv);
 
-/* Prints "stackplan <cmd>: <message>" on stderr and returns `code`. */
+/* Prints "stackplan <cmd>: <message>" on stderr, one line (control
+ * characters of the message become '?'), and returns `code`. */
 int sp_cli_error(const char *cmd, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "engine/core/file_io.h"
 #include "cli/plan_args.h"
 #include "planner/plan_inputs.h"
 #include "planner/query.h"
@@ -114,7 +115,7 @@ static sp_status write_csv(const char *path, const sp_plan_point *pts, int n, co
     len += (size_t)snprintf(text + len, cap - len, "%s,%s,%s,%s,%.9g,%.9g,%.9g,%.6g\n", b[0], b[1], b[2], objective,
                             q->metrics.latency_ms, sp_plan_mb(q->metrics.peak_bytes), q->metrics.accuracy, q->solve_s);
   }
-  sp_status st = sp_json_write_atomic(path, text, len);
+  sp_status st = sp_file_write_atomic(path, text, len);
   free(text);
   return st;
 }

@@ -46,12 +46,13 @@ static void usage(FILE *to) {
 }
 
 int sp_cli_error(const char *cmd, int code, const char *fmt, ...) {
+  char msg[1024]; /* one line, whatever the arguments hold (sp_printable) */
   va_list ap;
   va_start(ap, fmt);
-  fprintf(stderr, "stackplan %s: ", cmd);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
+  vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
+  sp_printable(msg);
+  fprintf(stderr, "stackplan %s: %s\n", cmd, msg);
   return code;
 }
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/core/file_io.h"
 #include "planner/plan_io.h"
 #include "engine/core/json_file.h"
 
@@ -108,7 +109,7 @@ sp_status sp_plan_file_save(const char *path, const sp_plan_file *f) {
   }
   full[n] = '\n';
   full[n + 1] = 0;
-  sp_status st = sp_json_write_atomic(path, full, n + 1);
+  sp_status st = sp_file_write_atomic(path, full, n + 1);
   free(full);
   return st;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/core/file_io.h"
 #include "profiler/profile_io.h"
 #include "engine/core/json_file.h"
 #include "profiler/profile_read.h"
@@ -312,7 +313,7 @@ sp_status sp_profile_save(const char *path, const sp_profile *p) {
   close_array(&t, 1);
   put(&t, "}\n");
   sp_status s = t.failed ? sp_fail(SP_ERR_RUNTIME, "out of memory writing %s", path)
-                         : sp_json_write_atomic(path, t.s, t.len);
+                         : sp_file_write_atomic(path, t.s, t.len);
   free(t.s);
   return s;
 }

@@ -137,6 +137,10 @@ sp_status sp_plan_check_machine(const sp_plan_file *f, const char *plan_path, in
     if (!sp_device_info_collect(0, &with0)) here = with0;
   }
   if (!strcmp(here.fingerprint, f->prov.device_fingerprint)) return SP_OK;
+  sp_device_info host; /* a plan of this machine measured without the device a layer names */
+  if (device >= 0 && !sp_device_info_collect(-1, &host) &&
+      !strcmp(host.fingerprint, f->prov.device_fingerprint))
+    return SP_OK;
   return sp_fail(SP_ERR_INPUT,
                  "%s: device.fingerprint %s is not this machine's (%s): the plan was measured on another "
                  "machine or build (--force runs it anyway)",

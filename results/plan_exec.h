@@ -31,8 +31,8 @@ sp_status sp_plan_exec_build(const sp_plan_file *f, const char *plan_path, const
                              int force, sp_plan_exec *out);
 
 /* Whether this machine (with the OpenCL device the plan uses, or without
- * one, or with device 0 when the profile was made with it) has the plan's
- * device fingerprint. SP_ERR_INPUT naming the plan file and the field
+ * one, or with device 0 when the profile was made with it, or without the
+ * device a layer names) has the plan's device fingerprint. SP_ERR_INPUT naming the plan file and the field
  * unless force. */
 sp_status sp_plan_check_machine(const sp_plan_file *f, const char *plan_path, int device, int force);
 

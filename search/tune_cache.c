@@ -257,7 +257,7 @@ sp_status sp_tune_cache_save(const sp_tune_cache *c) {
   char *text = cJSON_Print(root);
   cJSON_Delete(root);
   if (!text) return sp_fail(SP_ERR_RUNTIME, "out of memory writing %s", c->path);
-  sp_status s = sp_json_write_atomic(c->path, text, strlen(text));
+  sp_status s = sp_file_write_atomic(c->path, text, strlen(text));
   free(text);
   return s;
 }

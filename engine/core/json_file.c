@@ -40,10 +40,6 @@ sp_status sp_json_read_file(const char *path, cJSON **out) {
   return s;
 }
 
-sp_status sp_json_write_atomic(const char *path, const char *text, size_t len) {
-  return sp_file_write_atomic(path, text, len);
-}
-
 sp_status sp_json_bad(const char *file, const char *where, const char *key, const char *fmt, ...) {
   char msg[256];
   va_list ap;

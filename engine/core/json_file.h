@@ -1,7 +1,7 @@
 /* JSON plumbing of the profiler's and the tuner's files: checked reads of
  * fields, whose errors are one line naming the file and the field
- * ("p.json: records[3].median_ms: expected a number >= 0"), and atomic
- * writes. */
+ * ("p.json: records[3].median_ms: expected a number >= 0"). Files are
+ * read and written through engine/core/file_io.h. */
 #ifndef SP_PROFILE_JSON_H
 #define SP_PROFILE_JSON_H
 
@@ -20,12 +20,6 @@ sp_status sp_json_read_file(const char *path, cJSON **out);
  * sp_json_read_file does after reading (the loaders' buffer entry points,
  * which the fuzz targets call). SP_ERR_INPUT naming name and the byte. */
 sp_status sp_json_parse(const void *data, size_t len, const char *name, cJSON **out);
-
-/* Writes `len` bytes to `path` so that a reader, a crash or a kill -9 at any
- * moment leaves either the old file or the whole new one: sp_file_write_atomic
- * (engine/core/file_io.h: a unique temporary beside it, fsync'ed, renamed).
- * SP_ERR_IO naming the file on failure (the temp file removed). */
-sp_status sp_json_write_atomic(const char *path, const char *text, size_t len);
 
 /* SP_ERR_INPUT "file: where.key: <message>" (where or key may be ""). */
 sp_status sp_json_bad(const char *file, const char *where, const char *key, const char *fmt, ...)

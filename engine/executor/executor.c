@@ -1,11 +1,13 @@
 #include "engine/executor/executor.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kernels/registry.h"
 #include "engine/core/timer.h"
 #include "engine/executor/arena_plan.h"
+#include "engine/core/memory_guard.h"
 #include "engine/opencl/cl_runtime.h"
 #include "engine/graph/model_info.h"
 
@@ -202,6 +204,13 @@ static sp_status plan_arena(sp_executor *e, const int *last_use) {
     e->ws_offset[i] = t[k + 1].bytes ? t[k + 1].offset : NO_WORKSPACE;
   }
   free(t);
+  if (e->arena_bytes == (size_t)-1)
+    return sp_fail(SP_ERR_RUNTIME, "out of memory for the activations of %s", g->name);
+  /* the memory guard: the arena's size is known before it is allocated */
+  char what[SP_NAME_MAX + 64];
+  snprintf(what, sizeof what, "the activations of %s at batch %d", g->name, e->opt.batch);
+  sp_status guard = sp_memory_check(what, (double)e->arena_bytes);
+  if (guard) return guard;
   /* the size is a multiple of the alignment, as aligned_alloc wants */
   if (e->arena_bytes != (size_t)-1)
     e->arena = aligned_alloc(ARENA_ALIGN, e->arena_bytes ? e->arena_bytes : ARENA_ALIGN);

@@ -192,10 +192,10 @@ sp_status sp_graph_add_conv(sp_graph *g, const char *name, int input, int cout, 
     return sp_fail(SP_ERR_INPUT, "node %s: bad conv (cin %d, cout %d, k %d, groups %d)", name, cin,
                    cout, k, groups);
   size_t wcount = (size_t)cout * (size_t)(cin / groups) * (size_t)k * (size_t)k;
-  n.weight = zeros(wcount);
-  n.bias = with_bias ? zeros((size_t)cout) : NULL;
+  n.weight = g->shapes_only ? NULL : zeros(wcount);
+  n.bias = with_bias && !g->shapes_only ? zeros((size_t)cout) : NULL;
   n.params = (int64_t)wcount + (with_bias ? cout : 0);
-  if (!n.weight || (with_bias && !n.bias)) {
+  if (!g->shapes_only && (!n.weight || (with_bias && !n.bias))) {
     sp_node_free_data(&n);
     return sp_fail(SP_ERR_RUNTIME, "out of memory for the weights of %s", name);
   }
@@ -241,10 +241,10 @@ sp_status sp_graph_add_fc(sp_graph *g, const char *name, int input, int units, i
   n.units = units;
   size_t features = sp_dims_count(g->nodes[input].out);
   if (units <= 0) return sp_fail(SP_ERR_INPUT, "node %s: fc needs units > 0", name);
-  n.weight = zeros((size_t)units * features);
-  n.bias = zeros((size_t)units);
+  n.weight = g->shapes_only ? NULL : zeros((size_t)units * features);
+  n.bias = g->shapes_only ? NULL : zeros((size_t)units);
   n.params = (int64_t)units * (int64_t)features + units;
-  if (!n.weight || !n.bias) {
+  if (!g->shapes_only && (!n.weight || !n.bias)) {
     sp_node_free_data(&n);
     return sp_fail(SP_ERR_RUNTIME, "out of memory for the weights of %s", name);
   }

@@ -89,6 +89,8 @@ typedef struct sp_graph {
   int n_nodes, cap_nodes;
   sp_node *nodes;            /* nodes[0] is the input; topological order */
   int output;                /* index of the output node */
+  int shapes_only;           /* conv and fc weights not allocated (NULL): a graph only
+                                counted, e.g. by the zoo's memory guard; never run */
 } sp_graph;
 
 /* Creates an empty graph whose node 0 is the input of the given shape. */

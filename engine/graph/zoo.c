@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/core/memory_guard.h"
 #include "engine/core/rng.h"
 
 #define SP_ZOO_CLASSES 10
@@ -127,6 +128,7 @@ typedef struct builder {
   sp_rng rng;
   double width;
   sp_status status;
+  int dry; /* count only: a graph of shapes (sp_graph.shapes_only), nothing initialised */
 } builder;
 
 static int width_of(const builder *b, int base) {
@@ -147,6 +149,7 @@ static const char *name_of(char buf[SP_NAME_MAX], const char *fmt, ...) {
 
 /* He initialisation: normal with std sqrt(2 / fan_in), in storage order. */
 static void he_init(builder *b, float *w, size_t count, size_t fan_in) {
+  if (b->dry) return;
   float std = (float)sqrt(2.0 / (double)fan_in);
   for (size_t i = 0; i < count; i++) w[i] = std * sp_rng_normal(&b->rng);
 }
@@ -285,6 +288,23 @@ sp_status sp_zoo_build(const sp_zoo_spec *spec, sp_graph **out) {
                    spec->name, spec->width, spec->channels);
   char name[SP_NAME_MAX];
   spec_string(spec, name);
+  /* the memory guard: a first build without touching the weights counts
+   * their bytes, compared with the available memory before the real one */
+  builder d = {.width = spec->width, .dry = 1};
+  d.status = sp_graph_create(name, (sp_dims){spec->channels, SP_ZOO_SIZE, SP_ZOO_SIZE}, &d.g);
+  if (!d.status) {
+    d.g->shapes_only = 1; /* no weight allocated: nothing to touch, nothing to give back */
+    builders[model](&d);
+  }
+  double bytes = 0;
+  for (int i = 1; !d.status && i < d.g->n_nodes; i++)
+    bytes += (double)d.g->nodes[i].params * sizeof(float);
+  sp_graph_free(d.g);
+  if (d.status) return d.status;
+  char what[SP_NAME_MAX + 32];
+  snprintf(what, sizeof what, "model %s (its weights)", name);
+  sp_status guard = sp_memory_check(what, bytes);
+  if (guard) return guard;
   builder b = {.width = spec->width};
   sp_rng_seed(&b.rng, spec->seed);
   b.status = sp_graph_create(name, (sp_dims){spec->channels, SP_ZOO_SIZE, SP_ZOO_SIZE}, &b.g);

@@ -29,4 +29,23 @@ expect_usage_error_of memory vgg16 --batch 0
 expect_usage_error_of memory vgg16 --threads
 expect_usage_error_of memory vgg16 resnet18
 expect_usage_error_of memory vgg16 --frobnicate
+
+# the memory guard: what does not fit in the available memory (here a
+# limit, SP_MEMORY_LIMIT) is refused before it is allocated, exit 1, one
+# line with the estimate; what fits runs
+refused() { # WHAT-IN-MESSAGE COMMAND...
+  local what=$1
+  shift
+  SP_MEMORY_LIMIT=${limit} timeout 60 "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+  local rc=$?
+  if [[ $rc -eq 1 && $(wc -l <"$tmp/err") -eq 1 && ! -s $tmp/out ]] &&
+     grep -q "$what: about [0-9]* MiB needed, more than the [0-9]* MiB available (SP_MEMORY_LIMIT)" "$tmp/err"; then ok
+  else fail "guard $*: exit $rc, $(cat "$tmp/err")"; fi
+}
+limit=20M refused "model vgg16 (its weights)" info vgg16
+limit=20M refused "model vgg16:w=4,c=64 (its weights)" info vgg16:w=4,c=64
+limit=100M refused "the activations of vgg16:w=0.25 at batch 4096" infer vgg16:w=0.25 --batch 4096 --repeat 1
+limit=100M refused "the activations of vgg16:w=0.25 at batch 4096" memory vgg16:w=0.25 --batch 4096
+if SP_MEMORY_LIMIT=100M "$bin" infer vgg16:w=0.25 --batch 4 --repeat 1 >"$tmp/out" 2>"$tmp/err"; then ok
+else fail "guard: a batch that fits was refused: $(cat "$tmp/err")"; fi
 finish test_memory

@@ -170,9 +170,10 @@ for try in 1 2 3; do
   [[ $jcases -ge 1 ]] && break
 done
 cp "$out.journal" "$tmp/journal.at_kill" 2>/dev/null
-"$bin" profile "$model" "${full[@]}" --out "$out" --resume >"$tmp/out" 2>"$tmp/err"; rc=$?
-read -r done total _ <<<"$(summary "$out")"
-if [[ $rc -eq 0 && $jcases -ge 1 && $done -eq $total ]] &&
+# first the journal's layer alone (--max-layers 1: the run stops before the
+# settling pass, which may measure a layer again when the machine was slow)
+"$bin" profile "$model" "${full[@]}" --out "$out" --resume --max-layers 1 >"$tmp/out" 2>"$tmp/err"; rc=$?
+if [[ $rc -eq 0 && $jcases -ge 1 ]] &&
    grep -qF "layer $jlayer resumed after $jcases cases ($jrecords records)" "$tmp/err"; then ok
 else fail "resume from the journal: exit $rc, journal '$jlayer $jcases $jrecords', $(cat "$tmp/err")"; fi
 if $py - "$tmp/journal.at_kill" "$out" <<'EOF'; then ok; else fail "journalled records not in the resumed profile"; fi
@@ -184,6 +185,9 @@ kept = [key(r) for l in lines[1:] for r in json.loads(l)["records"]]
 final = {key(r) for r in json.load(open(sys.argv[2]))["records"] if r["layer"] == layer}
 assert kept and all(k in final for k in kept), (len(kept), len(final))
 EOF
+"$bin" profile "$model" "${full[@]}" --out "$out" --resume >"$tmp/out" 2>"$tmp/err"; rc=$?
+read -r done total _ <<<"$(summary "$out")"
+[[ $rc -eq 0 && $done -eq $total ]] && ok || fail "resume to the end: exit $rc, $done of $total layers"
 [[ ! -e $out.journal ]] && ok || fail "the journal was left after the profile completed"
 
 # a device variant that does not build is a failed record, never fatal

@@ -167,6 +167,13 @@ edit "$tmp/var.json" 'p["layers"][1]["variant"] = "conv2d__winograd_opencl_magic
 expect_usage_error_of run "$tmp/var.json"
 grep -q "layer $($py -c "import json; print(json.load(open('$tmp/plan.json'))['layers'][1]['name'])"): variant conv2d__winograd_opencl_magic is not in this build" "$tmp/err" &&
   ok || fail "missing variant: $(cat "$tmp/err")"
+# a compression the model cannot take: the message quotes the compression's
+# own (sp_fail of sp_last_error(), once an overlapping vsnprintf that
+# garbled it), whole and on one line
+edit "$tmp/cmp.json" 'p["layers"][1]["compression"].update(kind="prune", rate=0.5); p["layers"][1]["name"] = "nope"'
+expect_usage_error_of run "$tmp/cmp.json" --force
+grep -qF "$tmp/cmp.json: compression item" "$tmp/err" && grep -q "nope" "$tmp/err" && ok ||
+  fail "compression message: $(cat "$tmp/err")"
 edit "$tmp/par.json" 'p["layers"][1]["params"] = {"tile": 4}'
 expect_usage_error_of run "$tmp/par.json"
 edit "$tmp/miss.json" 'del p["layers"][2]'

@@ -51,6 +51,10 @@ mkfifo "$tmp/data/train-images-idx3-ubyte.gz"
 SP_DATA_DIR=$tmp/data expect 3 "train-images-idx3-ubyte.gz: cannot read: is a FIFO" \
   infer vgg16:w=0.125,c=1 --data fashion-mnist
 
+# a name with a newline and an escape: the error stays one line
+expect 2 "unknown model" info $'vgg99\nstackplan info: forged\e[2J'
+expect 3 "cannot read" info $'/nonexistent/a\nb.onnx'
+
 # over the JSON cap (64 MiB): refused from its size, exit 2
 expect 2 "more than the cap" plan --profile "$tmp/big.json" --accuracy "$accuracy"
 expect 2 "more than the cap" plan --profile "$profile" --accuracy "$tmp/big.json"
