@@ -97,9 +97,9 @@ static void verify_lines(const char *log, char *out, size_t size) {
 
 static int measure_plan(const sp_plan_file *f, const char *model, const sp_fmnist *data, sp_plan_measurement *m) {
   sp_plan_exec x;
-  long rss = sp_rss_current_bytes(); /* before the plan's model is loaded */
   sp_plan_measure_options o = {.repeat = 100, .warmup = 3, .data = data, .reference = 1,
-                               .rss_baseline = rss > 0 ? rss : 0, .settle_seconds = DEMO_SETTLE_S};
+                               .rss_baseline = sp_plan_memory_baseline(), /* before the model loads */
+                               .settle_seconds = DEMO_SETTLE_S};
   sp_status s = sp_plan_exec_build(f, "plan", model, 0, &x);
   if (!s) {
     s = sp_plan_measure(f, &x, &o, m);

@@ -8,7 +8,6 @@
 #include "cli/cli.h"
 #include "cli/plan_report.h"
 #include "profiler/device_info.h"
-#include "profiler/rss.h"
 #include "results/plan_measure.h"
 
 static const char usage_text[] =
@@ -92,10 +91,10 @@ int sp_cmd_run(int argc, char **argv) {
    * loading the plan's model on (issue #21) */
   if (!s && o.data)
     s = sp_fmnist_load(sp_fmnist_dir(), strcmp(o.split, "calib") ? SP_FMNIST_TEST : SP_FMNIST_CALIB, o.limit, &d);
-  long rss_baseline = sp_rss_current_bytes();
+  long rss_baseline = sp_plan_memory_baseline();
   if (!s) s = sp_plan_exec_build(&f, o.plan, o.model, o.force, &x);
   sp_plan_measure_options mo = {.repeat = o.repeat, .warmup = 3, .data = o.data ? &d : NULL,
-                                .reference = !o.no_reference, .rss_baseline = rss_baseline > 0 ? rss_baseline : 0,
+                                .reference = !o.no_reference, .rss_baseline = rss_baseline,
                                 .settle_seconds = o.settle};
   if (!s) s = sp_plan_measure(&f, &x, &mo, &m);
   if (s) rc = sp_cli_fail("run", s);

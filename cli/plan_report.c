@@ -22,7 +22,7 @@ void sp_plan_report_totals(FILE *out, const sp_plan_file *f, const sp_plan_measu
           m->p10_ms, m->p90_ms, m->runs);
   /* measured: the process's peak resident growth (+ OpenCL buffers); the
    * executor's bookkeeping beside it, never in its place */
-  if (m->measured_peak_bytes > 0)
+  if (m->has_memory)
     fprintf(out, "%-18s %12.4f %12.4f %+8.1f%%  (RSS growth %.4f + OpenCL %.4f%s)\n", "peak memory (MB)",
             sp_plan_mb(f->predicted.peak_bytes), sp_plan_mb(m->measured_peak_bytes),
             100 * sp_relative_error(m->measured_peak_bytes, f->predicted.peak_bytes), sp_plan_mb(m->rss_bytes),

@@ -61,7 +61,7 @@ static void model_section(FILE *out, const sp_demo_model *d) {
   fprintf(out, "\n### Predicted against measured\n\n| | predicted | measured | error |\n|---|--:|--:|--:|\n");
   fprintf(out, "| latency (ms, median of %d runs; p10 %.4f, p90 %.4f) | %.4f | %.4f | %+.1f%% |\n", m->runs, m->p10_ms,
           m->p90_ms, f->predicted.latency_ms, m->latency_ms, 100 * sp_relative_error(m->latency_ms, f->predicted.latency_ms));
-  if (m->measured_peak_bytes > 0)
+  if (m->has_memory)
     fprintf(out, "| peak memory (MB; measured: peak RSS growth %.3f + OpenCL buffers %.3f) | %.3f | %.3f | %+.1f%% |\n",
             sp_plan_mb(m->rss_bytes), sp_plan_mb(m->cl_bytes), sp_plan_mb(f->predicted.peak_bytes),
             sp_plan_mb(m->measured_peak_bytes), 100 * sp_relative_error(m->measured_peak_bytes, f->predicted.peak_bytes));

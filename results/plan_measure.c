@@ -162,6 +162,7 @@ sp_status sp_plan_measure(const sp_plan_file *f, const sp_plan_exec *x, const sp
     out->rss_bytes = (double)(hwm - o->rss_baseline);
     out->cl_bytes = (double)(sp_cl_allocated_peak_bytes() - cl_before);
     out->measured_peak_bytes = out->rss_bytes + (host_memory ? 0 : out->cl_bytes);
+    out->has_memory = 1;
   }
   sp_quiet_core_release();
   sp_executor_free(e);
@@ -170,6 +171,14 @@ sp_status sp_plan_measure(const sp_plan_file *f, const sp_plan_exec *x, const sp
   free(t);
   if (s) sp_plan_measurement_free(out);
   return s;
+}
+
+long sp_plan_memory_baseline(void) {
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
+  long rss = sp_rss_current_bytes();
+  return rss > 0 ? rss : 0;
 }
 
 void sp_plan_measurement_free(sp_plan_measurement *m) {

@@ -42,7 +42,8 @@ typedef struct sp_plan_measurement {
    * loading's transients do not count) over rss_baseline while the executor
    * is built and runs; the most bytes of OpenCL buffers held meanwhile; and
    * the peak memory: both, or the RSS alone on a CPU OpenCL device, whose
-   * buffers are host memory already in it. 0 when not measured. */
+   * buffers are host memory already in it. has_memory 0: not measured. */
+  int has_memory;
   double rss_bytes, cl_bytes, measured_peak_bytes;
   double *layer_ms;         /* per plan layer: median time in the layered runs */
   int n_layers;
@@ -64,6 +65,11 @@ sp_status sp_plan_measure(const sp_plan_file *f, const sp_plan_exec *x, const sp
                           sp_plan_measurement *out);
 
 void sp_plan_measurement_free(sp_plan_measurement *m);
+
+/* The process's resident set now, freed heap pages given back first (glibc
+ * keeps them resident): the rss_baseline to take before loading a plan's
+ * model. 0 when /proc/self is unavailable. */
+long sp_plan_memory_baseline(void);
 
 /* (measured - predicted) / predicted, the relative error. */
 double sp_relative_error(double measured, double predicted);

@@ -7,10 +7,10 @@
 # and greedy / ILP (latency; memory for the memory objective).
 #
 #   tools/planner_vs_greedy.sh [MODEL...]        default: vgg16 resnet18 mobilenet
-#   DIR=results/demo STACKPLAN=build/stackplan   where MODEL.profile.json and MODEL.accuracy.json are
+#   DIR=docs/results/demo STACKPLAN=build/stackplan   where MODEL.profile.json and MODEL.accuracy.json are
 set -uo pipefail
 bin=${STACKPLAN:-build/stackplan}
-dir=${DIR:-results/demo}
+dir=${DIR:-docs/results/demo}
 py=/usr/bin/python3
 [[ -x $bin ]] || { echo "planner_vs_greedy.sh: no stackplan binary at $bin (set STACKPLAN)" >&2; exit 2; }
 models=("$@")
