@@ -25,7 +25,6 @@
 #include "engine/core/json_file.h"
 #include "engine/core/timer.h"
 #include "results/demo_manifest.h"
-#include "profiler/rss.h"
 #include "results/demo_report.h"
 #include "results/plan_baselines.h"
 
