@@ -64,7 +64,8 @@ static int logged(const char *log, sp_cmd_fn cmd, char **argv) {
   int argc = 0;
   while (argv[argc]) argc++;
   fflush(stdout);
-  int saved = dup(1), fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+  /* O_NONBLOCK: a FIFO put at the log's path fails at once, never blocks */
+  int saved = dup(1), fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK, 0644);
   if (saved < 0 || fd < 0) return sp_cli_error("demo", 3, "cannot write %s", log);
   dup2(fd, 1);
   close(fd);

@@ -4,8 +4,10 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine/core/file_io.h"
@@ -51,7 +53,16 @@ static void put_case(sp_profile_journal *j, const sp_profile *p, int layer, int 
 void sp_profile_journal_start(sp_profile_journal *j, const char *path, const sp_profile *p,
                               int layer, const sp_profile_journal_resume *known, int first) {
   sp_profile_journal_path(path, j->path, sizeof j->path);
-  j->f = fopen(j->path, "w");
+  /* not blocking on a FIFO put there, and a regular file only (or no journal) */
+  unlink(j->path);
+  int fd = open(j->path, O_WRONLY | O_CREAT | O_EXCL | O_NONBLOCK | O_CLOEXEC, 0666);
+  struct stat st;
+  if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+    close(fd);
+    fd = -1;
+  }
+  j->f = fd >= 0 ? fdopen(fd, "w") : NULL;
+  if (fd >= 0 && !j->f) close(fd);
   cJSON *o = cJSON_CreateObject();
   cJSON_AddStringToObject(o, "format", SP_PROFILE_JOURNAL_FORMAT);
   cJSON_AddNumberToObject(o, "version", SP_PROFILE_JOURNAL_VERSION);

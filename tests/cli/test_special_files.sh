@@ -51,6 +51,15 @@ mkfifo "$tmp/data/train-images-idx3-ubyte.gz"
 SP_DATA_DIR=$tmp/data expect 3 "train-images-idx3-ubyte.gz: cannot read: is a FIFO" \
   infer vgg16:w=0.125,c=1 --data fashion-mnist
 
+# a FIFO where profile keeps its journal (FILE.journal), fresh and resumed:
+# never blocks, the profile goes on
+mkfifo "$tmp/q.json.journal"
+timeout 60 "$bin" profile mobilenet:w=0.25 --quick --min-time 0.0001 --max-time 0.001 --max-layers 1 \
+  --out "$tmp/q.json" >/dev/null 2>"$tmp/err" && ok || fail "profile with a FIFO journal: $(cat "$tmp/err")"
+rm -f "$tmp/q.json.journal" && mkfifo "$tmp/q.json.journal"
+timeout 60 "$bin" profile mobilenet:w=0.25 --quick --min-time 0.0001 --max-time 0.001 --max-layers 1 \
+  --out "$tmp/q.json" --resume >/dev/null 2>"$tmp/err" && ok || fail "resume with a FIFO journal: $(cat "$tmp/err")"
+
 # a name with a newline and an escape: the error stays one line
 expect 2 "unknown model" info $'vgg99\nstackplan info: forged\e[2J'
 expect 3 "cannot read" info $'/nonexistent/a\nb.onnx'
