@@ -7,27 +7,10 @@
 #include "kernels/registry.h"
 #include "accuracy/sense_internal.h"
 
-/* Fastest dense host kernels first (stackplan bench, batch 32: Winograd 1.5-4x
- * faster than im2col + GEMM on 3x3 layers, both 15x faster than the direct
- * loop); each one's supports() decides whether it fits the node. Winograd
- * F(2x2) wins on outputs smaller than 4x4, where F(4x4) tiles are mostly
- * padding; with fewer than 8 input channels im2col wins. */
+/* The registry's guess of the fastest dense host kernel: sense runs whole
+ * networks many times and has no profile to ask. */
 const sp_variant *sp_sense_variant(const sp_graph *g, const sp_node *n, int threads) {
-  if (n->op == SP_OP_CONV2D) {
-    const char *winograd = sp_node_in(g, n, 0).c < 8 ? NULL
-                           : n->out.h >= 4           ? "conv2d__winograd4x4"
-                                                     : "conv2d__winograd2x2";
-    const char *order[] = {"conv2d__depthwise", "conv2d__1x1_gemm", winograd,
-                           "conv2d__im2col_gemm"};
-    for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
-      if (!order[k]) continue;
-      char name[64];
-      snprintf(name, sizeof name, "%s_%s", order[k], threads > 1 ? "omp" : "serial");
-      const sp_variant *v = sp_registry_find(name);
-      if (v && sp_variant_supports(v, g, n)) return v;
-    }
-  }
-  return sp_registry_default(g, n, threads);
+  return sp_registry_fastest_guess(g, n, threads);
 }
 
 sp_status sense_kernels_init(const sp_graph *g, int threads, const sense_kernels *share,

@@ -22,6 +22,19 @@ int sp_variant_supports(const sp_variant *v, const sp_graph *g, const sp_node *n
  * reference. Device variants are never a default. */
 const sp_variant *sp_registry_default(const sp_graph *g, const sp_node *node, int threads);
 
+/* The dense host variant expected fastest on `node` without a measurement,
+ * for code that runs whole networks many times without a profile (the
+ * accuracy module): depthwise, then 1x1 GEMM, then Winograd (F(4x4) on
+ * outputs of 4x4 or more, F(2x2) below; not under 8 input channels, where
+ * im2col wins), then im2col + GEMM, on the backend suited to `threads`; for
+ * any other node sp_registry_default. Its preference list lives beside
+ * variants.inc, and test_registry checks every name on it is registered. */
+const sp_variant *sp_registry_fastest_guess(const sp_graph *g, const sp_node *node, int threads);
+
+/* The preference list of sp_registry_fastest_guess, for the tests: its
+ * entries as {serial, omp} names, NULL-terminated. */
+const char *const (*sp_registry_fastest_guess_list(void))[2];
+
 /* Whether `v` runs on an OpenCL device (backend OPENCL or CLBLAST): its
  * buffers live there and it prepares with prepare_device(). */
 int sp_variant_on_device(const sp_variant *v);

@@ -53,5 +53,18 @@ int main(void) {
       CHECK_MSG(sp_cl_source_find(s) != NULL, "%s: no kernels/cl/%s.cl", v->name, s);
 #endif
   }
+  /* the fastest-guess list names registered dense host variants, serial
+   * then OpenMP */
+  const char *const(*guess)[2] = sp_registry_fastest_guess_list();
+  int listed = 0;
+  for (int i = 0; guess[i][0]; i++, listed++)
+    for (int t = 0; t < 2; t++) {
+      const sp_variant *v = sp_registry_find(guess[i][t]);
+      CHECK_MSG(v && v->format == SP_FORMAT_DENSE && !sp_variant_on_device(v) &&
+                    v->backend == (t ? SP_BACKEND_OPENMP : SP_BACKEND_SERIAL),
+                "fastest guess %s: not a registered dense %s variant", guess[i][t],
+                t ? "OpenMP" : "serial");
+    }
+  CHECK(listed == 5);
   return sp_test_finish("test_registry");
 }
