@@ -287,8 +287,10 @@ int sp_cmd_demo(int argc, char **argv) {
   static sp_demo_model models[8];
   int n = read_manifest(&o, models, 8);
   if (n < 0) return -n;
-  if (mkdir(o.out, 0755) && access(o.out, W_OK))
-    return sp_cli_error("demo", 3, "cannot create %s (run from the repository root, or --out DIR)", o.out);
+  sp_status made = sp_make_dirs(o.out);
+  if (made || access(o.out, W_OK))
+    return sp_cli_error("demo", 3, "%s (or not writable; --out DIR names another folder)",
+                        made ? sp_last_error() : o.out);
   sp_fmnist test;
   sp_status s = sp_fmnist_load(sp_fmnist_dir(), SP_FMNIST_TEST, 0, &test);
   if (s) return sp_cli_fail("demo", s);

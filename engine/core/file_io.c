@@ -169,3 +169,23 @@ sp_status sp_file_write_atomic(const char *path, const void *data, size_t len) {
   }
   return sp_atomic_commit(&af);
 }
+
+sp_status sp_make_dirs(const char *path) {
+  char buf[4096];
+  size_t n = strlen(path);
+  if (n == 0 || n >= sizeof buf) return sp_fail(SP_ERR_IO, "%s: cannot create: path empty or too long", path);
+  memcpy(buf, path, n + 1);
+  /* each prefix that ends before a '/', then the whole path */
+  for (size_t i = 1; i <= n; i++) {
+    if (buf[i] != '/' && buf[i] != '\0') continue;
+    const char keep = buf[i];
+    buf[i] = '\0';
+    struct stat st;
+    if (mkdir(buf, 0755) && (errno != EEXIST || stat(buf, &st) || !S_ISDIR(st.st_mode))) {
+      const int err = errno == EEXIST ? ENOTDIR : errno;
+      return sp_fail(SP_ERR_IO, "%s: cannot create folder %s: %s", path, buf, strerror(err));
+    }
+    buf[i] = keep;
+  }
+  return SP_OK;
+}

@@ -64,4 +64,9 @@ void sp_atomic_abort(sp_atomic_file *af);
 /* Writes `len` bytes to `path` atomically (sp_atomic_open, then commit). */
 sp_status sp_file_write_atomic(const char *path, const void *data, size_t len);
 
+/* Creates folder `path` and any missing parents (mode 0755), as mkdir -p;
+ * an existing folder is fine. SP_ERR_IO naming the first component that
+ * could not be made or is no folder. */
+sp_status sp_make_dirs(const char *path);
+
 #endif

@@ -240,6 +240,28 @@ static void check_npy_finite(void) {
   unlink(path);
 }
 
+/* sp_make_dirs: nested folders at once, an existing one, a file in the way. */
+static void check_make_dirs(void) {
+  char path[600], file[600];
+  snprintf(path, sizeof path, "%s/a/b/c", dir);
+  CHECK_MSG(sp_make_dirs(path) == SP_OK, "%s", sp_last_error());
+  struct stat st;
+  CHECK(stat(path, &st) == 0 && S_ISDIR(st.st_mode));
+  CHECK_MSG(sp_make_dirs(path) == SP_OK, "again: %s", sp_last_error());
+  snprintf(file, sizeof file, "%s/a/f", dir);
+  FILE *f = fopen(file, "w");
+  CHECK(f != NULL);
+  if (f) fclose(f);
+  snprintf(path, sizeof path, "%s/a/f/g", dir);
+  CHECK(sp_make_dirs(path) == SP_ERR_IO && strstr(sp_last_error(), "a/f") != NULL);
+  unlink(file);
+  static const char *const made[] = {"a/b/c", "a/b", "a"};
+  for (size_t i = 0; i < sizeof made / sizeof made[0]; i++) {
+    snprintf(path, sizeof path, "%s/%s", dir, made[i]);
+    CHECK(rmdir(path) == 0);
+  }
+}
+
 int main(void) {
   signal(SIGALRM, on_alarm);
   CHECK(mkdtemp(dir) != NULL);
@@ -250,6 +272,7 @@ int main(void) {
   check_failed_write();
   check_tune_cache_param_range();
   check_npy_finite();
+  check_make_dirs();
   CHECK(temporaries() == 0);
   rmdir(dir);
   return sp_test_finish("test_file_io");
