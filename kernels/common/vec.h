@@ -73,7 +73,7 @@ VEC_INLINE vec vec_clamp(vec v, vec lo, vec hi) { return v8_clamp(v, lo, hi); }
 VEC_INLINE void vec_transpose(vec r[VEC_LANES]) { v8_transpose(r); }
 VEC_INLINE vec vec_even_lanes(const float *p, int lanes) {
   const v8f a = v8_load_first(p, lanes), b = v8_load_first(p + 8, lanes - 8);
-  return __builtin_shuffle(a, b, (v8i){0, 2, 4, 6, 8, 10, 12, 14});
+  return __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
 }
 #endif
 

@@ -78,22 +78,23 @@ V8_INLINE void v8_store_first(float *dst, v8f v, int n) {
 
 /* In-register 8x8 transpose: on return r[j] lane k = r[k] lane j on entry
  * (unpack within 128-bit halves, then pairs, then halves across: the
- * shuffles GCC maps to vunpck/vshufps/vperm2f128 on AVX). */
+ * shuffles GCC and clang map to vunpck/vshufps/vperm2f128 on AVX;
+ * __builtin_shufflevector is the spelling both compilers know). */
 V8_INLINE void v8_transpose(v8f r[8]) {
   v8f t[8], u[8];
   for (int i = 0; i < 4; i++) {
-    t[2 * i] = __builtin_shuffle(r[2 * i], r[2 * i + 1], (v8i){0, 8, 1, 9, 4, 12, 5, 13});
-    t[2 * i + 1] = __builtin_shuffle(r[2 * i], r[2 * i + 1], (v8i){2, 10, 3, 11, 6, 14, 7, 15});
+    t[2 * i] = __builtin_shufflevector(r[2 * i], r[2 * i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+    t[2 * i + 1] = __builtin_shufflevector(r[2 * i], r[2 * i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
   }
   for (int i = 0; i < 2; i++) {
-    u[4 * i] = __builtin_shuffle(t[4 * i], t[4 * i + 2], (v8i){0, 1, 8, 9, 4, 5, 12, 13});
-    u[4 * i + 1] = __builtin_shuffle(t[4 * i], t[4 * i + 2], (v8i){2, 3, 10, 11, 6, 7, 14, 15});
-    u[4 * i + 2] = __builtin_shuffle(t[4 * i + 1], t[4 * i + 3], (v8i){0, 1, 8, 9, 4, 5, 12, 13});
-    u[4 * i + 3] = __builtin_shuffle(t[4 * i + 1], t[4 * i + 3], (v8i){2, 3, 10, 11, 6, 7, 14, 15});
+    u[4 * i] = __builtin_shufflevector(t[4 * i], t[4 * i + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+    u[4 * i + 1] = __builtin_shufflevector(t[4 * i], t[4 * i + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+    u[4 * i + 2] = __builtin_shufflevector(t[4 * i + 1], t[4 * i + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+    u[4 * i + 3] = __builtin_shufflevector(t[4 * i + 1], t[4 * i + 3], 2, 3, 10, 11, 6, 7, 14, 15);
   }
   for (int j = 0; j < 4; j++) {
-    r[j] = __builtin_shuffle(u[j], u[4 + j], (v8i){0, 1, 2, 3, 8, 9, 10, 11});
-    r[4 + j] = __builtin_shuffle(u[j], u[4 + j], (v8i){4, 5, 6, 7, 12, 13, 14, 15});
+    r[j] = __builtin_shufflevector(u[j], u[4 + j], 0, 1, 2, 3, 8, 9, 10, 11);
+    r[4 + j] = __builtin_shufflevector(u[j], u[4 + j], 4, 5, 6, 7, 12, 13, 14, 15);
   }
 }
 
