@@ -6,7 +6,6 @@
 
 #include "planner/planner.h"
 
-#define SP_EXIT_INFEASIBLE SP_ERR_INFEASIBLE /* docs/cli.md: no plan meets the bounds */
 
 typedef enum sp_plan_solver { SP_SOLVER_ILP, SP_SOLVER_GREEDY, SP_SOLVER_EXHAUSTIVE, SP_SOLVER_DP } sp_plan_solver;
 
