@@ -6,7 +6,6 @@
 
 #include "planner/planner.h"
 
-
 typedef enum sp_plan_solver { SP_SOLVER_ILP, SP_SOLVER_GREEDY, SP_SOLVER_EXHAUSTIVE, SP_SOLVER_DP } sp_plan_solver;
 
 typedef struct sp_plan_args {
