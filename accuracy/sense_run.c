@@ -1,7 +1,6 @@
 /* The node runner of sense: kernel choice, prepared weights, one node's
  * call, and scoring of logits (sense_internal.h). */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "kernels/registry.h"

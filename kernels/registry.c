@@ -118,16 +118,17 @@ const sp_variant *sp_registry_default(const sp_graph *g, const sp_node *node, in
  * F(4x4) tiles are mostly padding; each one's supports() decides whether it
  * fits the node. */
 enum { GUESS_DEPTHWISE, GUESS_1X1, GUESS_WINOGRAD4, GUESS_WINOGRAD2, GUESS_IM2COL, GUESS_COUNT };
-static const char *const fastest_guess[GUESS_COUNT + 1][2] = {
+static const char *const fastest_guess[GUESS_COUNT][2] = {
     [GUESS_DEPTHWISE] = {"conv2d__depthwise_serial", "conv2d__depthwise_omp"},
     [GUESS_1X1] = {"conv2d__1x1_gemm_serial", "conv2d__1x1_gemm_omp"},
     [GUESS_WINOGRAD4] = {"conv2d__winograd4x4_serial", "conv2d__winograd4x4_omp"},
     [GUESS_WINOGRAD2] = {"conv2d__winograd2x2_serial", "conv2d__winograd2x2_omp"},
     [GUESS_IM2COL] = {"conv2d__im2col_gemm_serial", "conv2d__im2col_gemm_omp"},
-    [GUESS_COUNT] = {NULL, NULL},
 };
 
-const char *const (*sp_registry_fastest_guess_list(void))[2] { return fastest_guess; }
+const char *sp_registry_fastest_guess_name(int i, int omp) {
+  return i >= 0 && i < GUESS_COUNT ? fastest_guess[i][omp != 0] : NULL;
+}
 
 const sp_variant *sp_registry_fastest_guess(const sp_graph *g, const sp_node *node, int threads) {
   if (node->op == SP_OP_CONV2D) {

@@ -31,9 +31,9 @@ const sp_variant *sp_registry_default(const sp_graph *g, const sp_node *node, in
  * variants.inc, and test_registry checks every name on it is registered. */
 const sp_variant *sp_registry_fastest_guess(const sp_graph *g, const sp_node *node, int threads);
 
-/* The preference list of sp_registry_fastest_guess, for the tests: its
- * entries as {serial, omp} names, NULL-terminated. */
-const char *const (*sp_registry_fastest_guess_list(void))[2];
+/* Entry i of sp_registry_fastest_guess's preference list, for the tests: its
+ * serial (omp 0) or OpenMP (omp 1) variant's name; NULL past the end. */
+const char *sp_registry_fastest_guess_name(int i, int omp);
 
 /* Whether `v` runs on an OpenCL device (backend OPENCL or CLBLAST): its
  * buffers live there and it prepares with prepare_device(). */
